@@ -1,0 +1,59 @@
+# farpoint — the two commands that matter: `make demo` and `make test`.
+SHELL := /bin/bash
+VENV_BIN := .venv/bin
+PY := $(VENV_BIN)/python
+export PYTHONDONTWRITEBYTECODE := 1
+
+.PHONY: help setup demo test test-unit test-integration up down infra-up infra-down \
+        chart-check chart-tools lint proto proto-check eval bench clean
+
+help:
+	@echo "make setup        create/reuse the virtualenv (.venv -> ~/.cache/farpoint/venv-py311)"
+	@echo "make demo         set up, then pick 50 frames from a real street video; prints the report path"
+	@echo "make test         set up, start Kafka + S3 (or reuse), run all tests, stop what it started"
+	@echo "make up / down    start / stop the local Kafka (KRaft) and S3 (SeaweedFS) servers"
+	@echo "make chart-check  lint, render and validate the Helm chart"
+	@echo "make lint         ruff + mypy"
+	@echo "make proto        regenerate protobuf code from proto/"
+	@echo "make eval         the quality evaluation (docs/quality.md)"
+	@echo "make bench        the benchmarks (docs/performance.md)"
+
+setup:
+	@bash scripts/setup.sh
+
+demo: setup
+	@bash scripts/demo.sh
+
+test: setup
+	@bash scripts/test.sh
+
+test-unit: setup
+	$(PY) -m pytest tests/unit -q
+
+up infra-up: setup
+	@bash infra/up.sh
+
+down infra-down:
+	@bash infra/down.sh
+
+chart-tools:
+	@bash scripts/chart-tools.sh
+
+chart-check: setup chart-tools
+	@bash scripts/chart-check.sh
+
+lint: setup
+	$(VENV_BIN)/ruff check shared services tests bench
+	$(VENV_BIN)/mypy shared/farpoint services
+
+proto: setup
+	@bash scripts/proto.sh
+
+eval: setup
+	$(VENV_BIN)/farpoint eval
+
+bench: setup
+	@bash bench/run.sh
+
+clean:
+	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info shared/*.egg-info
