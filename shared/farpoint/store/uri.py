@@ -1,0 +1,30 @@
+"""Resolve a local path or an ``s3://bucket/key`` URI to a local file (models, vectors)."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from farpoint.errors import InputError, NotFoundError
+
+
+def fetch_to_local(uri: str | Path) -> Path:
+    """Return a local path for ``uri``; ``s3://`` objects are cached under the cache dir."""
+    text = str(uri)
+    if text.startswith("s3://"):
+        from farpoint.settings import get_settings
+        from farpoint.store.s3 import S3Store
+
+        bucket, _, key = text[5:].partition("/")
+        if not bucket or not key:
+            raise InputError(f"bad object URI {text!r}; expected s3://bucket/key")
+        settings = get_settings()
+        dest = settings.cache_dir / "objects" / hashlib.sha256(text.encode()).hexdigest()[:24]
+        dest = dest / Path(key).name
+        if not dest.exists():
+            S3Store.from_settings(settings.s3, bucket=bucket).get_file(key, dest)
+        return dest
+    path = Path(text).expanduser()
+    if not path.exists():
+        raise NotFoundError(f"file not found: {path}")
+    return path
