@@ -1,15 +1,306 @@
-"""farpoint's command line (placeholder while the core lands)."""
+"""farpoint's command line: ``farpoint select | select-vectors | train | eval | serve | admin``.
+
+Exit codes: 0 success; 2 bad input; 3 something named was not found; 4 configuration problem;
+5 a dependency (store, broker) failed; 1 an unexpected internal error; 130 interrupted.
+Errors are one line on stderr (``--debug`` adds the traceback).
+"""
 
 from __future__ import annotations
 
+import argparse
+import json
+import logging
+import os
 import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from farpoint import __version__
+from farpoint.errors import FarpointError, InputError
+
+log = logging.getLogger("farpoint")
+
+EMBEDDERS = ("pixels", "imagenet", "checkpoint", "swav", "autoencoder")
+NORMALIZERS = ("umap", "pca", "none")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    return value
+
+
+def _add_selection_options(p: argparse.ArgumentParser, default_norm: str) -> None:
+    p.add_argument("-k", type=_positive_int, required=True, help="how many items to pick")
+    p.add_argument(
+        "--method",
+        choices=("fps", "random"),
+        default="fps",
+        help="fps: greedy farthest point (default); random: the baseline",
+    )
+    p.add_argument(
+        "--normalize",
+        choices=NORMALIZERS,
+        default=default_norm,
+        help=f"embedding-space normalization (default {default_norm})",
+    )
+    p.add_argument("--dims", type=int, default=20, help="dims after normalization (default 20)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (start point, UMAP, random)")
+    p.add_argument(
+        "--backend",
+        default="auto",
+        help="selector backend: auto, reference, cpu, torch, faiss (default auto)",
+    )
+    p.add_argument(
+        "--min-distance",
+        type=float,
+        default=None,
+        help="stop early once the farthest remaining item is closer than this",
+    )
+    p.add_argument(
+        "--dedup",
+        type=float,
+        default=None,
+        help="drop near-duplicates within this distance before selecting",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="farpoint",
+        description="Pick the most valuable frames and images to label.",
+    )
+    parser.add_argument("--version", action="version", version=f"farpoint {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("select", help="pick the K most diverse frames of videos / images")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="videos, images, folders, globs, zip/tar archives",
+    )
+    p.add_argument(
+        "-o", "--out", default="farpoint-out", help="output folder (default farpoint-out)"
+    )
+    p.add_argument(
+        "--embedder",
+        choices=EMBEDDERS,
+        default="imagenet",
+        help="how frames become vectors (default imagenet)",
+    )
+    p.add_argument(
+        "--model", default=None, help="model file or s3:// URI (checkpoint/swav/autoencoder)"
+    )
+    p.add_argument("--fps", type=float, default=10.0, help="frame-rate cap (default 10; 0 = all)")
+    p.add_argument("--width", type=int, default=100, help="decode width in px (default 100)")
+    p.add_argument("--device", default="auto", help="auto, cpu or cuda")
+    p.add_argument(
+        "--labeled",
+        nargs="+",
+        default=None,
+        metavar="INPUT",
+        help="already-labeled videos/images: pick what they do not cover",
+    )
+    p.add_argument(
+        "--group-quota", type=int, default=None, help="at most this many picks per input video"
+    )
+    p.add_argument(
+        "--min-gap",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="at least this many seconds between picks of one video",
+    )
+    p.add_argument("--no-frames", action="store_true", help="write the manifest only")
+    p.add_argument("--no-report", action="store_true", help="skip report.html")
+    p.add_argument("--json", action="store_true", help="print the manifest picks as JSON")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    _add_selection_options(p, "umap")
+    p.set_defaults(func=cmd_select)
+
+    p = sub.add_parser("select-vectors", help="pick K rows of your own embeddings (.npy)")
+    p.add_argument("vectors", help="an (n, d) float array in .npy")
+    p.add_argument("--labeled", default=None, help="already-labeled vectors (.npy, same d)")
+    p.add_argument(
+        "--curve",
+        action="store_true",
+        help="print indices, distances and a suggested budget as JSON",
+    )
+    p.add_argument("-q", "--quiet", action="store_true")
+    _add_selection_options(p, "none")
+    p.set_defaults(func=cmd_select_vectors)
+
+    for name, help_text, adder in _optional_commands():
+        p = sub.add_parser(name, help=help_text)
+        adder(p)
+    return parser
+
+
+def _optional_commands() -> list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]]:
+    """Commands whose code lives in other modules (added when importable)."""
+    out = []
+    for name, module, help_text in (
+        ("train", "farpoint.train.cli", "train a SwAV or autoencoder embedder on your own data"),
+        ("eval", "farpoint.eval.cli", "measure selection quality against random on labeled data"),
+        ("serve", "farpoint.serve", "run one of the services (gateway, ingest, embedding, ...)"),
+        ("admin", "farpoint.admin", "administration: API keys"),
+    ):
+        try:
+            mod = __import__(module, fromlist=["add_arguments"])
+        except ImportError:
+            continue
+        adder = getattr(mod, "add_arguments", None) or getattr(mod, f"add_{name}_arguments", None)
+        runner = getattr(mod, "run", None) or getattr(mod, f"run_{name}", None)
+        if adder is None or runner is None:
+            continue
+
+        def add(p: argparse.ArgumentParser, adder: Any = adder, runner: Any = runner) -> None:
+            adder(p)
+            p.set_defaults(func=runner)
+
+        out.append((name, help_text, add))
+    return out
+
+
+def cmd_select(args: argparse.Namespace) -> int:
+    from farpoint.pipeline import select
+
+    options: dict[str, Any] = {}
+    if args.group_quota is not None:
+        options["group_quota"] = args.group_quota
+    if args.min_gap is not None:
+        options["min_gap_s"] = args.min_gap
+    if args.dedup is not None:
+        options["dedup"] = args.dedup
+    result = select(
+        args.inputs,
+        args.k,
+        args.out,
+        embedder=args.embedder,
+        model=args.model,
+        normalize=args.normalize,
+        dims=args.dims,
+        method=args.method,
+        backend=args.backend,
+        fps=args.fps or None,
+        width=args.width or None,
+        seed=args.seed,
+        labeled=args.labeled,
+        min_distance=args.min_distance,
+        device=args.device,
+        progress=not args.quiet,
+        frames=not args.no_frames,
+        report=not args.no_report,
+        select_options=options,
+    )
+    if args.json:
+        sys.stdout.write(json.dumps([p.as_dict() for p in result.picks], indent=2) + "\n")
+    else:
+        sys.stdout.write(
+            f"picked {len(result.picks)} of {result.n_frames} frames -> {result.out}\n"
+        )
+        if result.report:
+            sys.stdout.write(f"report: {result.report}\n")
+    return 0
+
+
+def _load_npy(path: str, name: str) -> Any:
+    import numpy as np
+
+    p = Path(path)
+    if not p.exists():
+        from farpoint.errors import NotFoundError
+
+        raise NotFoundError(f"{p}: no such file")
+    with p.open("rb") as f:
+        if f.read(6) != b"\x93NUMPY":
+            raise InputError(f"{p}: not a numpy .npy file (save {name} with numpy.save)")
+    try:
+        return np.load(p, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise InputError(f"{p}: not a numpy .npy array ({exc})") from exc
+
+
+def cmd_select_vectors(args: argparse.Namespace) -> int:
+    from farpoint.pipeline import select_vectors
+
+    vectors = _load_npy(args.vectors, "vectors")
+    labeled = _load_npy(args.labeled, "labeled") if args.labeled else None
+    options: dict[str, Any] = {}
+    if args.dedup is not None:
+        options["dedup"] = args.dedup
+    sel = select_vectors(
+        vectors,
+        args.k,
+        method=args.method,
+        normalize=args.normalize,
+        dims=args.dims,
+        seed=args.seed,
+        backend=args.backend,
+        labeled=labeled,
+        min_distance=args.min_distance,
+        **options,
+    )
+    indices = [int(i) for i in sel.indices]
+    if args.curve:
+        import math
+
+        body: dict[str, Any] = {
+            "indices": indices,
+            "distances": [None if not math.isfinite(float(d)) else float(d) for d in sel.distances],
+            "stopped_early": sel.stopped_early,
+        }
+        try:
+            from farpoint.select.budget import suggest_budget
+
+            body["suggested_k"] = int(suggest_budget(sel.distances))
+        except ImportError:
+            pass
+        sys.stdout.write(json.dumps(body) + "\n")
+    else:
+        sys.stdout.write(json.dumps(indices) + "\n")
+    return 0
+
+
+def _setup_logging(debug: bool) -> None:
+    level = (
+        logging.DEBUG if debug else logging.getLevelName(os.environ.get("FARPOINT_LOG", "WARNING"))
+    )
+    logging.basicConfig(
+        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    if argv[:1] == ["--version"]:
-        from farpoint import __version__
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    _setup_logging(args.debug)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except FarpointError as exc:
+        if args.debug:
+            log.exception("failed")
+        sys.stderr.write(f"farpoint: error: {exc.message}\n")
+        return exc.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("farpoint: interrupted\n")
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence: one line, not a traceback
+        if args.debug:
+            log.exception("internal error")
+        sys.stderr.write(
+            f"farpoint: internal error: {exc.__class__.__name__}: {exc} (rerun with --debug)\n"
+        )
+        return 1
 
-        sys.stdout.write(f"farpoint {__version__}\n")
-        return 0
-    return 2
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

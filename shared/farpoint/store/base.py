@@ -24,7 +24,9 @@ import numpy as np
 class Store(Protocol):
     """Where media, frames, vectors, models and results live."""
 
-    def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    def put_bytes(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
         """Write ``data`` at ``key`` atomically (readers see the old object or the new one)."""
 
     def get_bytes(self, key: str) -> bytes:
@@ -42,7 +44,9 @@ class Store(Protocol):
     def open(self, key: str) -> BinaryIO:
         """A readable binary stream of the object (caller closes it)."""
 
-    def put_file(self, key: str, path: str | Path, content_type: str = "application/octet-stream") -> None:
+    def put_file(
+        self, key: str, path: str | Path, content_type: str = "application/octet-stream"
+    ) -> None:
         """Upload a local file."""
 
     def get_file(self, key: str, path: str | Path) -> Path:

