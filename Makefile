@@ -9,7 +9,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 help:
 	@echo "make setup        create/reuse the virtualenv (.venv -> ~/.cache/farpoint/venv-py311)"
-	@echo "make demo         set up, then pick 50 frames from a real street video; prints the report path"
+	@echo "make demo         set up, then pick 12 frames from a real street video; prints the report path"
 	@echo "make test         set up, start Kafka + S3 (or reuse), run all tests, stop what it started"
 	@echo "make up / down    start / stop the local Kafka (KRaft) and S3 (SeaweedFS) servers"
 	@echo "make chart-check  lint, render and validate the Helm chart"
