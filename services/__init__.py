@@ -1,0 +1,1 @@
+"""farpoint's services: thin adapters around the core stages (see docs/architecture.md)."""

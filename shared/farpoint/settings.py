@@ -54,6 +54,20 @@ class KafkaSettings(BaseModel):
     max_poll_interval_ms: int = 900000
 
 
+class SecuritySettings(BaseModel):
+    """The REST service's limits and authentication (docs/security.md)."""
+
+    auth_enabled: bool = True
+    default_tenant: str = "default"
+    max_upload_bytes: int = Field(2 * 1024**3, ge=1)
+    max_request_bytes: int = Field(1024 * 1024, ge=1024)
+    allowed_kinds: list[str] = Field(default_factory=lambda: ["video", "image", "archive"])
+    max_k: int = Field(100_000, ge=1)
+    max_concurrent_jobs: int = Field(4, ge=1)
+    presign_expiry_s: int = Field(900, ge=1, le=7 * 24 * 3600)
+    key_cache_s: float = Field(10.0, ge=0.0)
+
+
 class Settings(BaseSettings):
     """All of farpoint's settings."""
 
@@ -66,6 +80,7 @@ class Settings(BaseSettings):
     dev_mode: bool = True
     s3: S3Settings = Field(default_factory=S3Settings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
+    security: SecuritySettings = Field(default_factory=SecuritySettings)
 
 
 @lru_cache(maxsize=1)

@@ -35,6 +35,8 @@ class DecodeReport:
     kept: int = 0
     errors: int = 0
     first_error: str | None = None
+    expected_frames: int | None = None
+    missing: int = 0
     fps: float | None = None
     duration_s: float | None = None
     width: int | None = None

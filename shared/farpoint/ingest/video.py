@@ -36,6 +36,16 @@ def scaled_size(width: int, height: int, target_width: int | None) -> tuple[int,
     return int(target_width), h
 
 
+def _expected_frames(stream: av.video.stream.VideoStream, duration_s: float | None,
+                     rate: float | None) -> int | None:
+    """Frames the header promises (frame count, else duration x rate); None when unknown."""
+    if stream.frames and stream.frames > 0:
+        return int(stream.frames)
+    if duration_s and rate:
+        return int(round(duration_s * rate))
+    return None
+
+
 def open_container(path: str | Path) -> av.container.InputContainer:
     p = Path(path)
     if not p.exists():
@@ -75,6 +85,9 @@ def iter_video_frames(
     source = str(path)
     report = report if report is not None else DecodeReport(source)
     container = open_container(path)
+    rate: float | None = None
+    first_t: float | None = None
+    last_t = 0.0
     try:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -86,6 +99,7 @@ def iter_video_frames(
             report.duration_s = container.duration / av.time_base
         cc = stream.codec_context
         report.width, report.height = cc.width or None, cc.height or None
+        report.expected_frames = _expected_frames(stream, report.duration_s, rate)
         interval = 1.0 / fps if fps and fps > 0 else 0.0
         last_slot = -1
         index = -1
@@ -111,6 +125,9 @@ def iter_video_frames(
                 index += 1
                 report.decoded += 1
                 t = float(vf.time) if vf.time is not None else (index / rate if rate else 0.0)
+                if first_t is None:
+                    first_t = t
+                last_t = t
                 if remaining is not None:
                     if index not in remaining:
                         continue
@@ -133,14 +150,28 @@ def iter_video_frames(
             report.first_error = f"{exc.__class__.__name__}: {exc}"
     finally:
         container.close()
+    expected = report.expected_frames
+    covered = report.decoded
+    if rate and first_t is not None:
+        covered = int(round((last_t - first_t) * rate)) + 1
+    if keep is None and expected and covered < expected - max(2, expected // 100):
+        # A truncated or broken tail: FFmpeg often stops silently. Frames missing inside the
+        # stream are not counted (AVI "null" frames look the same and are legitimate).
+        report.missing = expected - covered
+        if report.first_error is None:
+            report.first_error = (
+                f"{report.missing} of {expected} frames missing (truncated or corrupt stream)"
+            )
     if report.kept == 0 and keep is None:
         why = f" ({report.first_error})" if report.first_error else ""
         raise DecodeError(f"{source}: no frame could be decoded{why}")
-    if report.errors:
+    if report.errors or report.missing:
         log.warning(
-            "%s: %d packet(s) failed to decode (first: %s); kept the %d frames that decoded",
+            "%s: %d packet(s) failed to decode, %d frame(s) missing (first: %s); "
+            "kept the %d frames that decoded",
             source,
             report.errors,
+            report.missing,
             report.first_error,
             report.kept,
         )

@@ -5,12 +5,12 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from farpoint.errors import InputError
 from farpoint.select.base import Selection, Selector, validate_k, validate_vectors
 from farpoint.select.random import random_select
 from farpoint.select.reference import ReferenceSelector, farthest_point_reference
-
-import numpy as np
 
 BACKENDS = ("auto", "reference")
 METHODS = ("fps", "random")

@@ -1,0 +1,34 @@
+"""Every consuming service in one process: the single-process deployment and the test harness.
+
+``start_workers(ctx)`` starts one :class:`WorkerLoop` per stage (``embedding_workers`` for the
+embedding stage: members of one consumer group, sharing the shard partitions).
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from services.common.context import ServiceContext
+from services.common.worker_app import WorkerLoop
+
+STAGES = ("ingest", "embedding", "normalization", "selection", "export", "trainer")
+
+
+def start_workers(
+    ctx: ServiceContext, embedding_workers: int = 1, stages: tuple[str, ...] = STAGES
+) -> list[WorkerLoop]:
+    loops = []
+    for name in stages:
+        mod = importlib.import_module(f"services.{name}.handler")
+        for _ in range(embedding_workers if name == "embedding" else 1):
+            loop = WorkerLoop(ctx, name, mod.topics(ctx), mod.make_handler(ctx))
+            loop.start()
+            loops.append(loop)
+    return loops
+
+
+def stop_workers(loops: list[WorkerLoop]) -> None:
+    for loop in loops:
+        loop.stop_event.set()
+    for loop in loops:
+        loop.stop()

@@ -1,0 +1,41 @@
+"""What a service needs to run: settings, the object store, the bus and the topic names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from farpoint.bus.base import Bus
+from farpoint.jobs.events import Topics
+from farpoint.settings import Settings, get_settings
+from farpoint.store.base import Store
+
+
+@dataclass
+class ServiceContext:
+    settings: Settings
+    store: Store
+    bus: Bus
+    topics: Topics = field(default_factory=Topics)
+    max_upload_bytes: int = 2 * 1024**3
+
+    @classmethod
+    def from_settings(
+        cls, settings: Settings | None = None, bus_kind: str = "kafka"
+    ) -> ServiceContext:
+        """S3 store + Kafka bus (or the in-process bus) from ``FARPOINT_*`` settings."""
+        from farpoint.bus.factory import make_bus
+        from farpoint.store.s3 import S3Store
+
+        settings = settings or get_settings()
+        return cls(
+            settings=settings,
+            store=S3Store.from_settings(settings.s3),
+            bus=make_bus(bus_kind, settings),
+            topics=Topics(settings.kafka.topic_prefix),
+        )
+
+    def ensure_topics(self) -> None:
+        """Create every topic and its dead-letter twin with the configured partitions."""
+        n = self.settings.kafka.partitions
+        names = self.topics.all()
+        self.bus.ensure_topics({t: n for t in names} | {t + ".dlq": 1 for t in names})

@@ -1,0 +1,1 @@
+"""embedding: one frame shard -> its vectors in the store (GPU when present)."""

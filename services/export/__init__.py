@@ -1,0 +1,1 @@
+"""export: the picked frames (full size), manifest and report of a job into the store."""

@@ -1,0 +1,119 @@
+"""JobSelected -> ``result/`` (frames, manifest.json/.csv, report.html) -> JobExported.
+
+The export is the core's :func:`farpoint.pipeline.export_selection` (a second decoding pass that
+saves only the picked frames, seed paper §5.1.2) writing under the job's ``result/`` prefix.
+Picks name their medium by media id. ``stages/export.json`` is written last: the job succeeded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from farpoint.bus.base import Message
+from farpoint.events import events_pb2 as pb
+from farpoint.export import write_manifest
+from farpoint.jobs.artifacts import fetch_media, load_spec, read_table
+from farpoint.jobs.events import event_id, make_event
+from farpoint.jobs.keys import JobKeys
+from farpoint.jobs.spec import SelectionSpec
+from farpoint.jobs.state import JobState, get_json
+from farpoint.pipeline import export_selection
+from farpoint.select import Selection
+from farpoint.store.base import get_array
+
+from services.common.context import ServiceContext
+from services.common.guard import guarded
+
+log = logging.getLogger(__name__)
+SERVICE = "export"
+
+
+def build_manifest(
+    ctx: ServiceContext, keys: JobKeys, spec: SelectionSpec, sel: dict[str, Any], n: int
+) -> dict[str, Any]:
+    """The manifest ``farpoint select`` writes, from the stages' records."""
+    embedder_key = keys.root + "embedder.json"
+    return {
+        "job_id": keys.job_id,
+        "settings": {
+            "k": spec.k,
+            "method": spec.method,
+            "backend": spec.backend,
+            "fps": spec.fps or None,
+            "width": spec.width or None,
+            "seed": spec.seed,
+            "dims": spec.dims,
+            "min_distance": spec.min_distance,
+            "labeled": [],
+            **spec.select_options(),
+        },
+        "embedder": get_json(ctx.store, embedder_key) if ctx.store.exists(embedder_key) else {},
+        "normalize": get_json(ctx.store, keys.normalize_info),
+        "inputs": get_json(ctx.store, keys.ingest).get("inputs", []),
+        "n_frames": n,
+        "stopped_early": bool(sel["stopped_early"]),
+    }
+
+
+def handle(ctx: ServiceContext, ev: pb.Event) -> None:
+    tenant, job_id = ev.job.tenant, ev.job.job_id
+    keys = JobKeys(tenant, job_id)
+    state = JobState(ctx.store, tenant)
+    if state.stage_done(job_id, "export"):
+        return
+    spec = load_spec(ctx.store, keys)
+    sel = json.loads(ctx.store.get_bytes(keys.selection))
+    selection = Selection(
+        indices=np.asarray(sel["indices"], np.int64),
+        distances=np.asarray([np.inf if d is None else d for d in sel["distances"]], np.float64),
+        stopped_early=bool(sel["stopped_early"]),
+    )
+    normalized = get_array(ctx.store, keys.normalized)
+    table = read_table(ctx.store, keys)
+    manifest = build_manifest(ctx, keys, spec, sel, len(table))
+    with tempfile.TemporaryDirectory(prefix="farpoint-export-") as tmp:
+        paths = fetch_media(ctx.store, tenant, spec.media_ids, Path(tmp))
+        local = {mid: str(p) for mid, p in zip(spec.media_ids, paths, strict=True)}
+        table.sources = [local[s] for s in table.sources]
+        picks, _ = export_selection(
+            ctx.store,
+            keys.result,
+            table,
+            selection,
+            normalized,
+            manifest,
+            frames=True,
+            report=True,
+            progress=False,
+            seed=spec.seed,
+        )
+    media_of = {p: mid for mid, p in local.items()}
+    for p in picks:
+        p.source = media_of.get(p.source, p.source)
+    write_manifest(ctx.store, keys.result, manifest, picks)
+    ctx.bus.publish(
+        ctx.topics.job_done,
+        make_event(
+            tenant,
+            job_id,
+            event_id(job_id, "exported"),
+            pb.JobExported(manifest_key=keys.manifest, n_picks=len(picks)),
+        ),
+        key=job_id,
+    )
+    state.mark_stage(job_id, "export", {"n_picks": len(picks)})
+    log.info("job %s: exported %d picks", job_id, len(picks))
+
+
+def make_handler(ctx: ServiceContext) -> Callable[[Message], None]:
+    return guarded(ctx, SERVICE, "export", ("job_selected",), lambda ev, _: handle(ctx, ev))
+
+
+def topics(ctx: ServiceContext) -> list[str]:
+    return [ctx.topics.job_selected]

@@ -1,0 +1,1 @@
+"""gateway: the REST API (FastAPI, OpenAPI at /openapi.json) in front of the job system."""

@@ -1,0 +1,1 @@
+"""ingest: decode a job's media into frame shards in the store, one message per shard."""

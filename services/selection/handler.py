@@ -1,0 +1,84 @@
+"""JobNormalized -> picks (``selection.json``) -> JobSelected.
+
+Selection is the core's :func:`farpoint.select.select_points` with the job's method, backend,
+seed (which draws the start point, as in ``farpoint select``), early stop and constraints.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from farpoint.bus.base import Message
+from farpoint.errors import InputError
+from farpoint.events import events_pb2 as pb
+from farpoint.jobs.artifacts import load_spec, read_table
+from farpoint.jobs.events import event_id, make_event
+from farpoint.jobs.keys import JobKeys
+from farpoint.jobs.state import JobState, put_json
+from farpoint.select import select_points
+from farpoint.store.base import get_array
+
+from services.common.context import ServiceContext
+from services.common.guard import guarded
+
+log = logging.getLogger(__name__)
+SERVICE = "selection"
+
+
+def handle(ctx: ServiceContext, ev: pb.Event) -> None:
+    tenant, job_id = ev.job.tenant, ev.job.job_id
+    keys = JobKeys(tenant, job_id)
+    state = JobState(ctx.store, tenant)
+    if state.stage_done(job_id, "selection"):
+        return
+    spec = load_spec(ctx.store, keys)
+    normalized = get_array(ctx.store, keys.normalized)
+    n = normalized.shape[0]
+    if spec.k > n:
+        raise InputError(f"k={spec.k} is larger than the {n} frames decoded; ask for at most {n}")
+    extra: dict[str, Any] = spec.select_options()
+    if extra:
+        table = read_table(ctx.store, keys)
+        extra.setdefault("groups", table.group_ids())
+        extra.setdefault("times", np.asarray(table.timestamps))
+    selection = select_points(
+        normalized,
+        spec.k,
+        method=spec.method,
+        backend=spec.backend,
+        seed=spec.seed,
+        min_distance=spec.min_distance,
+        **extra,
+    )
+    put_json(
+        ctx.store,
+        keys.selection,
+        {
+            "indices": [int(i) for i in selection.indices],
+            "distances": [float(d) if np.isfinite(d) else None for d in selection.distances],
+            "stopped_early": bool(selection.stopped_early),
+        },
+    )
+    ctx.bus.publish(
+        ctx.topics.job_selected,
+        make_event(
+            tenant,
+            job_id,
+            event_id(job_id, "selected"),
+            pb.JobSelected(selection_key=keys.selection, n_picks=len(selection)),
+        ),
+        key=job_id,
+    )
+    state.mark_stage(job_id, "selection", {"n_picks": len(selection)})
+    log.info("job %s: picked %d of %d", job_id, len(selection), n)
+
+
+def make_handler(ctx: ServiceContext) -> Callable[[Message], None]:
+    return guarded(ctx, SERVICE, "selection", ("job_normalized",), lambda ev, _: handle(ctx, ev))
+
+
+def topics(ctx: ServiceContext) -> list[str]:
+    return [ctx.topics.job_normalized]

@@ -1,0 +1,135 @@
+"""``farpoint admin keys create | list | revoke | rotate``: manage the service's API keys.
+
+The keys live in the object store the services use (``auth/keys/<keyid>.json`` in the
+``FARPOINT_S3__*`` bucket), or in a local folder with ``--store-dir``. Holding the store's
+credentials is what makes one an administrator here: this command is the root of trust and the
+way to create the first key. ``create`` prints the new key once on stdout; it is stored only as
+a salted hash, so a lost key is revoked and replaced, never recovered. Every change is written
+to the audit log (logger ``farpoint.audit``). See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+from typing import Any
+
+from farpoint.auth.principal import Role
+from farpoint.auth.registry import KeyRecord, KeyRegistry
+from farpoint.errors import InputError
+from farpoint.security.audit import audit_event
+from farpoint.store.base import Store
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--store-dir",
+        default=None,
+        metavar="DIR",
+        help="keep keys in this local folder instead of the S3 store (FARPOINT_S3__*)",
+    )
+    sub = parser.add_subparsers(dest="admin_command", metavar="WHAT")
+    keys = sub.add_parser("keys", help="create, list, revoke or rotate API keys")
+    ksub = keys.add_subparsers(dest="keys_command", metavar="ACTION")
+
+    p = ksub.add_parser("create", help="create a key; prints it once")
+    p.add_argument("--tenant", required=True, help="the tenant the key acts for")
+    p.add_argument(
+        "--role", required=True, choices=[r.value for r in Role], help="what the key may do"
+    )
+    p.add_argument("--name", default="", help="a label (who or what uses the key)")
+    p.add_argument("--json", action="store_true", help="print the key and its record as JSON")
+
+    p = ksub.add_parser("list", help="list keys (never their secrets)")
+    p.add_argument("--tenant", default=None, help="only this tenant's keys")
+    p.add_argument("--active", action="store_true", help="hide revoked keys")
+    p.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+
+    p = ksub.add_parser("revoke", help="revoke a key (takes effect within seconds)")
+    p.add_argument("key_id", metavar="KEYID")
+
+    p = ksub.add_parser("rotate", help="new key with the same tenant and role; prints it once")
+    p.add_argument("key_id", metavar="KEYID")
+    p.add_argument(
+        "--revoke-old", action="store_true", help="revoke the old key now (default: keep it)"
+    )
+    p.add_argument("--json", action="store_true")
+
+
+def _store(args: argparse.Namespace) -> Store:
+    if args.store_dir:
+        from farpoint.store.local import LocalStore
+
+        return LocalStore(args.store_dir)
+    from farpoint.settings import get_settings
+    from farpoint.store.s3 import S3Store
+
+    return S3Store.from_settings(get_settings().s3)
+
+
+def _actor() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _audit(action: str, record: KeyRecord, **extra: Any) -> None:
+    audit_event(
+        tenant=record.tenant,
+        key_id=None,
+        actor=_actor(),
+        action=f"admin keys {action}",
+        object=f"key:{record.key_id}",
+        outcome="ok",
+        **extra,
+    )
+
+
+def _print_new(token: str, record: KeyRecord, as_json: bool) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps({"key": token, **record.public()}) + "\n")
+        return
+    sys.stdout.write(token + "\n")
+    sys.stderr.write(
+        f"created key {record.key_id} (tenant {record.tenant}, role {record.role}); "
+        "it is shown only now: store it in a secret\n"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    if getattr(args, "admin_command", None) != "keys" or not getattr(args, "keys_command", None):
+        raise InputError("usage: farpoint admin keys {create,list,revoke,rotate} ...")
+    registry = KeyRegistry(_store(args))
+    cmd = args.keys_command
+    if cmd == "create":
+        token, record = registry.create(args.tenant, args.role, args.name)
+        _audit("create", record, role=record.role)
+        _print_new(token, record, args.json)
+    elif cmd == "list":
+        records = registry.list(tenant=args.tenant, include_revoked=not args.active)
+        if args.json:
+            for r in records:
+                sys.stdout.write(json.dumps(r.public()) + "\n")
+        else:
+            sys.stdout.write(f"{'KEYID':16}  {'TENANT':20}  {'ROLE':6}  {'STATE':7}  NAME\n")
+            for r in records:
+                state = "active" if r.active else "revoked"
+                sys.stdout.write(f"{r.key_id:16}  {r.tenant:20}  {r.role:6}  {state:7}  {r.name}\n")
+    elif cmd == "revoke":
+        record = registry.revoke(args.key_id)
+        _audit("revoke", record)
+        sys.stdout.write(f"revoked {record.key_id} (tenant {record.tenant})\n")
+    elif cmd == "rotate":
+        old = registry.get(args.key_id)
+        if not old.active:
+            raise InputError(f"key {old.key_id} is revoked; create a new one instead")
+        token, record = registry.create(old.tenant, old.role, old.name)
+        _audit("rotate", record, replaces=old.key_id)
+        if args.revoke_old:
+            registry.revoke(old.key_id)
+            _audit("revoke", old)
+        _print_new(token, record, args.json)
+    return 0

@@ -1,0 +1,142 @@
+"""The consume loop every service runs: poll, handle, commit; poison to the dead-letter topic.
+
+Delivery is at-least-once (see :mod:`farpoint.bus.base`): the offset of a message is committed
+only after ``handler(message)`` returned, i.e. after its outputs were written. A handler failure
+decides the message's fate through farpoint's error tree (:mod:`farpoint.errors`):
+
+* a non-retryable :class:`FarpointError` (bad input, a missing object) or a parse error
+  (``ValueError`` -- JSON, UTF-8, pydantic validation -- or a protobuf ``DecodeError``) makes it a
+  *poison* message: it is published to ``<topic>.dlq`` with the error in its headers and then
+  committed, so the partition keeps flowing;
+* a retryable error (:class:`TransientError`) or any other exception is retried in place with
+  exponential backoff; when the retries are spent the error propagates, the consumer closes
+  without committing, and the message goes to the next member of the group (the process is
+  expected to die and be restarted by its supervisor).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from farpoint.bus.base import Bus, Message
+from farpoint.bus.trace import TRACE_HEADER, with_trace
+from farpoint.errors import FarpointError
+
+log = logging.getLogger(__name__)
+
+DLQ_SUFFIX = ".dlq"
+_MAX_ERROR_HEADER = 1000
+
+
+def _parse_errors() -> tuple[type[BaseException], ...]:
+    errors: list[type[BaseException]] = [ValueError]
+    try:
+        from google.protobuf.message import DecodeError
+
+        errors.append(DecodeError)
+    except ImportError:  # protobuf is a dependency, but the worker does not need it
+        pass
+    return tuple(errors)
+
+
+def is_poison(exc: BaseException) -> bool:
+    """Whether a handler failure means the message itself is bad (dead-letter it, don't retry)."""
+    if isinstance(exc, FarpointError):
+        return not exc.retryable
+    return isinstance(exc, _parse_errors())
+
+
+def dead_letter(bus: Bus, message: Message, exc: BaseException, suffix: str = DLQ_SUFFIX) -> str:
+    """Publish ``message`` to its dead-letter topic with the failure in its headers; return it."""
+    error = (str(exc).splitlines() or [""])[0][:_MAX_ERROR_HEADER] or type(exc).__name__
+    headers = with_trace(message.headers)
+    headers.update(
+        {
+            "error": error,
+            "error-type": type(exc).__name__,
+            "original-topic": message.topic,
+            "original-partition": str(message.partition),
+            "original-offset": str(message.offset),
+        }
+    )
+    topic = message.topic + suffix
+    bus.publish(topic, message.value, key=message.key, headers=headers)
+    return topic
+
+
+def run_worker(
+    bus: Bus,
+    topics: list[str],
+    group: str,
+    handler: Callable[[Message], None],
+    *,
+    stop_event: threading.Event,
+    dead_letter: bool = True,
+    max_retries: int = 3,
+    backoff_s: float = 0.5,
+    poll_timeout_s: float = 0.5,
+    max_records: int = 10,
+    dlq_suffix: str = DLQ_SUFFIX,
+) -> int:
+    """Consume ``topics`` as a member of ``group`` until ``stop_event`` is set.
+
+    Returns how many messages were handled (successfully or dead-lettered). With
+    ``dead_letter=False`` poison messages are logged and skipped instead. Raises the handler's
+    error after ``max_retries`` retries of a retryable failure (nothing is committed for it).
+    """
+    consumer = bus.consumer(topics, group)
+    handled = 0
+    try:
+        while not stop_event.is_set():
+            for message in consumer.poll(timeout_s=poll_timeout_s, max_records=max_records):
+                if stop_event.is_set():
+                    # Leave the rest uncommitted: the group redelivers them.
+                    return handled
+                _handle(bus, message, handler, dead_letter, max_retries, backoff_s, dlq_suffix)
+                consumer.commit(message)
+                handled += 1
+        return handled
+    finally:
+        consumer.close()
+
+
+def _handle(
+    bus: Bus,
+    message: Message,
+    handler: Callable[[Message], None],
+    dead_letter_on: bool,
+    max_retries: int,
+    backoff_s: float,
+    dlq_suffix: str,
+) -> None:
+    trace = message.headers.get(TRACE_HEADER, "-")
+    where = f"{message.topic}[{message.partition}]@{message.offset}"
+    attempt = 0
+    while True:
+        try:
+            handler(message)
+            return
+        except Exception as exc:
+            if is_poison(exc):
+                if dead_letter_on:
+                    dlq = dead_letter(bus, message, exc, dlq_suffix)
+                    log.warning("poison message %s (trace %s) -> %s: %s", where, trace, dlq, exc)
+                else:
+                    log.error("poison message %s (trace %s) skipped: %s", where, trace, exc)
+                return
+            if attempt >= max_retries:
+                log.error(
+                    "message %s (trace %s) failed %d times, giving up uncommitted: %s",
+                    where, trace, attempt + 1, exc,
+                )
+                raise
+            delay = backoff_s * (2**attempt)
+            attempt += 1
+            log.warning(
+                "message %s (trace %s) failed (%s); retry %d/%d in %.2fs",
+                where, trace, exc, attempt, max_retries, delay,
+            )
+            time.sleep(delay)

@@ -1,0 +1,1 @@
+"""Generated protobuf code for proto/farpoint/v1 (scripts/proto.sh; do not edit)."""

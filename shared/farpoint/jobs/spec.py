@@ -1,0 +1,138 @@
+"""What a job asks for: the REST request body, stored as ``job.json`` and carried in events.
+
+The defaults are `farpoint select`'s, so a job and the CLI with the same settings pick the same
+frames.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from farpoint.events import events_pb2 as pb
+from farpoint.jobs.keys import check_id
+
+EMBEDDERS = ("pixels", "imagenet", "checkpoint", "swav", "autoencoder")
+MAX_MEDIA_PER_JOB = 1000
+
+
+class SelectionSpec(BaseModel):
+    """A selection job: pick ``k`` frames of the given media."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    media_ids: list[str] = Field(min_length=1, max_length=MAX_MEDIA_PER_JOB)
+    k: int = Field(gt=0, le=1_000_000, description="how many frames to pick")
+    method: Literal["fps", "random"] = "fps"
+    embedder: Literal["pixels", "imagenet", "checkpoint", "swav", "autoencoder"] = "imagenet"
+    model: str | None = Field(None, description="a model name trained by a training job")
+    normalize: Literal["umap", "pca", "none"] = "umap"
+    dims: int = Field(20, ge=1, le=1024)
+    seed: int = Field(0, ge=0)
+    fps: float = Field(10.0, ge=0, description="frame-rate cap; 0 = every frame")
+    width: int = Field(100, ge=0, le=8192, description="decode width; 0 = full size")
+    backend: str = "auto"
+    min_distance: float | None = Field(None, gt=0)
+    shard_size: int = Field(256, ge=1, le=100_000, description="frames per embedding shard")
+    group_quota: int | None = Field(None, ge=1, description="at most this many picks per media")
+    min_gap_s: float | None = Field(None, gt=0, description="seconds between picks of a media")
+
+    @field_validator("media_ids")
+    @classmethod
+    def _ids(cls, v: list[str]) -> list[str]:
+        for m in v:
+            check_id(m, "media id")
+        if len(set(v)) != len(v):
+            raise ValueError("media_ids has duplicates")
+        return v
+
+    @field_validator("model")
+    @classmethod
+    def _model(cls, v: str | None) -> str | None:
+        return None if v in (None, "") else check_id(v, "model name")
+
+    def select_options(self) -> dict[str, Any]:
+        """The constraint options `farpoint select` passes as ``select_options``."""
+        out: dict[str, Any] = {}
+        if self.group_quota is not None:
+            out["group_quota"] = self.group_quota
+        if self.min_gap_s is not None:
+            out["min_gap_s"] = self.min_gap_s
+        return out
+
+    def to_proto(self) -> pb.JobSpec:
+        return pb.JobSpec(
+            media_ids=self.media_ids,
+            k=self.k,
+            method=self.method,
+            embedder=self.embedder,
+            model=self.model or "",
+            normalize=self.normalize,
+            dims=self.dims,
+            seed=self.seed,
+            fps=self.fps,
+            width=self.width,
+            backend=self.backend,
+            min_distance=self.min_distance or 0.0,
+            shard_size=self.shard_size,
+            group_quota=self.group_quota or 0,
+            min_gap_s=self.min_gap_s or 0.0,
+        )
+
+    @classmethod
+    def from_proto(cls, p: pb.JobSpec) -> SelectionSpec:
+        return cls(
+            media_ids=list(p.media_ids),
+            k=p.k,
+            method=p.method or "fps",  # type: ignore[arg-type]
+            embedder=p.embedder or "imagenet",  # type: ignore[arg-type]
+            model=p.model or None,
+            normalize=p.normalize or "umap",  # type: ignore[arg-type]
+            dims=p.dims or 20,
+            seed=p.seed,
+            fps=p.fps,
+            width=p.width,
+            backend=p.backend or "auto",
+            min_distance=p.min_distance or None,
+            shard_size=p.shard_size or 256,
+            group_quota=p.group_quota or None,
+            min_gap_s=p.min_gap_s or None,
+        )
+
+
+class TrainSpec(BaseModel):
+    """A training job: train an embedder on media, store it as model ``model_name``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    media_ids: list[str] = Field(min_length=1, max_length=MAX_MEDIA_PER_JOB)
+    model_name: str
+    kind: Literal["swav", "autoencoder"] = "swav"
+    epochs: int = Field(5, ge=1, le=10_000)
+    fps: float = Field(10.0, ge=0)
+    width: int = Field(100, ge=0, le=8192)
+    seed: int = Field(0, ge=0)
+
+    @field_validator("media_ids")
+    @classmethod
+    def _ids(cls, v: list[str]) -> list[str]:
+        for m in v:
+            check_id(m, "media id")
+        return v
+
+    @field_validator("model_name")
+    @classmethod
+    def _name(cls, v: str) -> str:
+        return check_id(v, "model name")
+
+    def to_proto(self) -> pb.TrainRequested:
+        return pb.TrainRequested(
+            media_ids=self.media_ids,
+            kind=self.kind,
+            model_name=self.model_name,
+            epochs=self.epochs,
+            fps=self.fps,
+            width=self.width,
+            seed=self.seed,
+        )

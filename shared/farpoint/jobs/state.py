@@ -1,0 +1,220 @@
+"""Job and media state, read and written in the object store (no database).
+
+A job's status is derived from which of its objects exist (see :mod:`farpoint.jobs.keys`):
+``failed.json`` or ``cancel.json`` -> failed; ``stages/export.json`` (or ``stages/train.json``)
+-> succeeded; any stage output -> running; else queued. Progress counts shards ingested and
+embedded against the shard count ingest recorded. Writes are idempotent: the first failure
+reason wins, stage markers are rewritten with the same content.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from farpoint.errors import NotFoundError
+from farpoint.jobs.keys import DEFAULT_TENANT, JobKeys, MediaKeys, ModelKeys, job_index_prefix
+from farpoint.store.base import Store
+
+JobStatus = Literal["queued", "running", "succeeded", "failed"]
+STAGES = ("ingest", "embedding", "normalization", "selection", "export")
+_WEIGHTS = {"ingest": 0.2, "embedding": 0.5, "normalization": 0.1, "selection": 0.1, "export": 0.1}
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex
+
+
+def now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def put_json(store: Store, key: str, obj: Any) -> None:
+    store.put_bytes(key, json.dumps(obj, sort_keys=True, default=str).encode(), "application/json")
+
+
+def get_json(store: Store, key: str) -> Any:
+    return json.loads(store.get_bytes(key))
+
+
+@dataclass
+class MediaInfo:
+    """An uploaded medium: ``kind`` is video, image or archive (sniffed from its bytes)."""
+
+    id: str
+    filename: str
+    ext: str
+    kind: str
+    size: int
+    content_type: str
+    created_ms: int
+    tenant: str = DEFAULT_TENANT
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def put_media_info(store: Store, info: MediaInfo) -> None:
+    put_json(store, MediaKeys(info.tenant, info.id).meta, info.as_dict())
+
+
+def get_media_info(store: Store, tenant: str, media_id: str) -> MediaInfo:
+    keys = MediaKeys(tenant, media_id)
+    try:
+        data = get_json(store, keys.meta)
+    except NotFoundError:
+        raise NotFoundError(f"unknown media {media_id!r}") from None
+    return MediaInfo(**data)
+
+
+def model_exists(store: Store, tenant: str, name: str) -> bool:
+    return store.exists(ModelKeys(tenant, name).model)
+
+
+class JobState:
+    """The jobs of one tenant in a store."""
+
+    def __init__(self, store: Store, tenant: str = DEFAULT_TENANT) -> None:
+        self.store = store
+        self.tenant = tenant
+
+    def keys(self, job_id: str) -> JobKeys:
+        return JobKeys(self.tenant, job_id)
+
+    # -- writing ------------------------------------------------------------------------------
+    def create(self, kind: str, spec: dict[str, Any], job_id: str | None = None) -> str:
+        """Record a new job (``job.json`` then its index marker); return its id."""
+        job_id = job_id or new_id()
+        keys = self.keys(job_id)
+        created = now_ms()
+        put_json(
+            self.store,
+            keys.job,
+            {
+                "id": job_id,
+                "kind": kind,
+                "spec": spec,
+                "created_ms": created,
+                "tenant": self.tenant,
+            },
+        )
+        self.store.put_bytes(keys.index(created), b"", "text/plain")
+        return job_id
+
+    def fail(self, job_id: str, stage: str, reason: str) -> None:
+        """Mark the job failed (the first reason is kept)."""
+        keys = self.keys(job_id)
+        if self.store.exists(keys.failed):
+            return
+        put_json(self.store, keys.failed, {"stage": stage, "reason": reason, "at_ms": now_ms()})
+
+    def cancel(self, job_id: str) -> None:
+        keys = self.keys(job_id)
+        self.load(job_id)
+        if not self.store.exists(keys.cancel):
+            put_json(self.store, keys.cancel, {"at_ms": now_ms()})
+
+    def mark_stage(self, job_id: str, stage: str, info: dict[str, Any] | None = None) -> None:
+        put_json(self.store, self.keys(job_id).stage_done(stage), info or {})
+
+    # -- reading ------------------------------------------------------------------------------
+    def load(self, job_id: str) -> dict[str, Any]:
+        try:
+            return get_json(self.store, self.keys(job_id).job)  # type: ignore[no-any-return]
+        except NotFoundError:
+            raise NotFoundError(f"unknown job {job_id!r}") from None
+
+    def stage_done(self, job_id: str, stage: str) -> bool:
+        return self.store.exists(self.keys(job_id).stage_done(stage))
+
+    def stopped(self, job_id: str) -> bool:
+        """Failed or cancelled: stages skip work for it."""
+        keys = self.keys(job_id)
+        return self.store.exists(keys.failed) or self.store.exists(keys.cancel)
+
+    def count_shards(self, job_id: str) -> tuple[int, int]:
+        """(shards with frames, shards with vectors) now in the store."""
+        frames = vectors = 0
+        for key in self.store.list(self.keys(job_id).shards):
+            if key.endswith("/frames.npy"):
+                frames += 1
+            elif key.endswith("/vectors.npy"):
+                vectors += 1
+        return frames, vectors
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        """The job as the REST API shows it."""
+        job = self.load(job_id)
+        keys = self.keys(job_id)
+        out: dict[str, Any] = {
+            "id": job_id,
+            "kind": job["kind"],
+            "created_ms": job["created_ms"],
+            "status": "queued",
+            "progress": 0.0,
+            "error": None,
+            "stages": {},
+        }
+        if job["kind"] == "train":
+            done = self.stage_done(job_id, "train")
+            out["stages"] = {"train": {"done": done}}
+            out["progress"] = 1.0 if done else 0.0
+            out["status"] = "succeeded" if done else "queued"
+        else:
+            self._selection_progress(job_id, out)
+        if self.store.exists(keys.failed):
+            failed = get_json(self.store, keys.failed)
+            out["status"] = "failed"
+            out["error"] = f"{failed['stage']}: {failed['reason']}"
+        elif self.store.exists(keys.cancel) and out["status"] != "succeeded":
+            out["status"] = "failed"
+            out["error"] = "cancelled"
+        return out
+
+    def _selection_progress(self, job_id: str, out: dict[str, Any]) -> None:
+        keys = self.keys(job_id)
+        frames, vectors = self.count_shards(job_id)
+        total = None
+        if self.store.exists(keys.ingest):
+            total = int(get_json(self.store, keys.ingest)["n_shards"])
+        stages: dict[str, Any] = {
+            "ingest": {"shards": frames, "done": total is not None},
+            "embedding": {
+                "shards": vectors,
+                "of": total,
+                "done": total is not None and vectors >= total,
+            },
+        }
+        for stage in ("normalization", "selection", "export"):
+            stages[stage] = {"done": self.stage_done(job_id, stage)}
+        progress = 0.0
+        progress += _WEIGHTS["ingest"] * (1.0 if stages["ingest"]["done"] else 0.5 * bool(frames))
+        if total:
+            progress += _WEIGHTS["embedding"] * min(1.0, vectors / total)
+        for stage in ("normalization", "selection", "export"):
+            progress += _WEIGHTS[stage] * stages[stage]["done"]
+        out["stages"] = stages
+        out["progress"] = round(progress, 3)
+        if stages["export"]["done"]:
+            out["status"] = "succeeded"
+        elif frames or total is not None:
+            out["status"] = "running"
+
+    def list(self, cursor: str | None = None, limit: int = 50) -> tuple[list[str], str | None]:
+        """Job ids oldest first, ``limit`` at a time; ``cursor`` is the last one seen."""
+        prefix = job_index_prefix(self.tenant)
+        names: list[str] = []
+        more = False
+        for key in self.store.list(prefix):
+            name = key[len(prefix) :]
+            if cursor is not None and name <= cursor:
+                continue
+            if len(names) == limit:
+                more = True
+                break
+            names.append(name)
+        ids = [n.split("-", 1)[1] for n in names]
+        return ids, (names[-1] if more and names else None)

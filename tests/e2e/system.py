@@ -1,0 +1,177 @@
+"""The whole system as separate processes (`farpoint serve NAME`) on the real Kafka and S3.
+
+:class:`System` starts the gateway and every stage service as subprocesses with their own
+bucket and topic prefix (so runs never see each other's data), and can SIGKILL and restart any
+of them. Used by the end-to-end tests and by bench/bench_system.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import httpx
+from farpoint.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[2]
+FARPOINT = str(Path(sys.executable).parent / "farpoint")
+STAGES = ("ingest", "embedding", "normalization", "selection", "export")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """``FARPOINT_*`` variables that point a process at the servers in ``settings``."""
+    return {
+        "FARPOINT_KAFKA__BOOTSTRAP": settings.kafka.bootstrap,
+        "FARPOINT_S3__ENDPOINT": settings.s3.endpoint,
+        "FARPOINT_S3__ACCESS_KEY": settings.s3.access_key,
+        "FARPOINT_S3__SECRET_KEY": settings.s3.secret_key,
+        "FARPOINT_S3__SECURE": str(settings.s3.secure).lower(),
+    }
+
+
+class System:
+    def __init__(
+        self, settings: Settings, workdir: Path, name: str | None = None, partitions: int = 4
+    ) -> None:
+        run = name or f"e2e-{uuid.uuid4().hex[:8]}"
+        self.workdir = workdir
+        self.bucket = run.lower()[:60]
+        self.prefix = f"{run}."
+        self.env = dict(os.environ)
+        self.env.update(settings_env(settings))
+        self.env.update(
+            {
+                "FARPOINT_S3__BUCKET": self.bucket,
+                "FARPOINT_KAFKA__TOPIC_PREFIX": self.prefix,
+                "FARPOINT_KAFKA__PARTITIONS": str(partitions),
+                "FARPOINT_CACHE_DIR": str(workdir / "cache"),
+                "FARPOINT_DEVICE": "cpu",
+                "OMP_NUM_THREADS": "1",
+            }
+        )
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.ports: dict[str, int] = {}
+        self.gateway_url = ""
+
+    def settings(self) -> Settings:
+        env = {k: v for k, v in self.env.items() if k.startswith("FARPOINT_")}
+        old = {k: os.environ.get(k) for k in env}
+        os.environ.update(env)
+        try:
+            return Settings()
+        finally:
+            for k, v in old.items():
+                if v is None:
+                    os.environ.pop(k, None)
+                else:
+                    os.environ[k] = v
+
+    def start(self, name: str, service: str | None = None, wait: bool = True) -> None:
+        """Start service ``service`` (default: ``name``) as process ``name``."""
+        service = service or name
+        port = free_port()
+        log = (self.workdir / f"{name}.log").open("ab")
+        self.procs[name] = subprocess.Popen(
+            [FARPOINT, "serve", service, "--port", str(port)],
+            env=self.env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        self.ports[name] = port
+        if service == "gateway":
+            self.gateway_url = f"http://127.0.0.1:{port}"
+        if wait:
+            self.wait_ready(name)
+
+    def wait_ready(self, name: str, timeout_s: float = 90.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        url = f"http://127.0.0.1:{self.ports[name]}/readyz"
+        while time.monotonic() < deadline:
+            if self.procs[name].poll() is not None:
+                raise RuntimeError(f"{name} exited: {self.log(name)[-3000:]}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise TimeoutError(f"{name} not ready after {timeout_s}s: {self.log(name)[-3000:]}")
+
+    def start_all(self, embedding_workers: int = 1) -> None:
+        self.start("gateway", wait=False)
+        for stage in STAGES:
+            for i in range(embedding_workers if stage == "embedding" else 1):
+                self.start(f"{stage}{i or ''}", stage, wait=False)
+        for name in self.procs:
+            self.wait_ready(name)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown, nothing committed beyond what the worker had committed."""
+        proc = self.procs.pop(name)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(5)
+        self.procs.clear()
+
+    def log(self, name: str) -> str:
+        p = self.workdir / f"{name}.log"
+        return p.read_text(errors="replace") if p.exists() else ""
+
+    # -- REST helpers ---------------------------------------------------------------------------
+    def upload(self, path: Path) -> str:
+        with path.open("rb") as f:
+            r = httpx.post(
+                f"{self.gateway_url}/v1/media",
+                files={"file": (path.name, f, "application/octet-stream")},
+                timeout=120,
+            )
+        r.raise_for_status()
+        return str(r.json()["id"])
+
+    def submit(self, body: dict[str, Any]) -> str:
+        r = httpx.post(f"{self.gateway_url}/v1/jobs", json=body, timeout=30)
+        r.raise_for_status()
+        return str(r.json()["id"])
+
+    def status(self, job_id: str) -> dict[str, Any]:
+        r = httpx.get(f"{self.gateway_url}/v1/jobs/{job_id}", timeout=30)
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
+
+    def wait(self, job_id: str, timeout_s: float = 300.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        st: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            st = self.status(job_id)
+            if st["status"] in ("succeeded", "failed"):
+                return st
+            time.sleep(0.25)
+        raise TimeoutError(f"job {job_id} not done after {timeout_s}s: {st}")
+
+    def result(self, job_id: str) -> dict[str, Any]:
+        r = httpx.get(f"{self.gateway_url}/v1/jobs/{job_id}/result", timeout=30)
+        r.raise_for_status()
+        return r.json()  # type: ignore[no-any-return]
