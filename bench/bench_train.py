@@ -8,7 +8,7 @@ second, i.e. anchor frames; every image is seen as two augmented views.
 
     .venv/bin/python bench/bench_train.py                  # CPU, standard ResNet18
     .venv/bin/python bench/bench_train.py --device cuda    # GPU (mixed precision)
-    .venv/bin/python bench/bench_train.py --seconds 5 --quick
+    .venv/bin/python bench/bench_train.py --seconds 5 --widths 8
 """
 
 from __future__ import annotations
@@ -85,7 +85,8 @@ def main() -> int:
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--seconds", type=float, default=15.0, help="timed seconds per case")
-    ap.add_argument("--quick", action="store_true", help="small networks only (smoke)")
+    ap.add_argument("--widths", default="64,16",
+                    help="SwAV ResNet18 base widths to measure (64 = standard ResNet18)")
     ap.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: default)")
     args = ap.parse_args()
     if args.threads:
@@ -99,18 +100,17 @@ def main() -> int:
     dev = torch.device(args.device)
     fashion = FrameSet.from_arrays(_fashion(4096))
     video = _video_frames(Path(tempfile.mkdtemp(prefix="bench-train-")))
-    width = 8 if args.quick else 64
-    cases = [
-        ("swav", "fashion-mnist 32x32, cifar stem", fashion, 64),
-        ("swav", "vtest 100x75, imagenet stem", video, 64),
-        ("autoencoder", "fashion-mnist 32x32", fashion, 128),
-        ("autoencoder", "vtest 100x75 -> 80x96", video, 128),
-    ]
-    if dev.type == "cuda":
-        cases += [("swav", "fashion-mnist 32x32, cifar stem", fashion, 256),
-                  ("swav", "vtest 100x75, imagenet stem", video, 256)]
+    widths = [int(w) for w in args.widths.split(",") if w]
+    swav_batches = [64, 256] if dev.type == "cuda" else [64]
+    cases = []
+    for w in widths:
+        for bs in swav_batches:
+            cases += [("swav", "fashion-mnist 32x32, cifar stem", fashion, bs, w),
+                      ("swav", "vtest 100x75, imagenet stem", video, bs, w)]
+    cases += [("autoencoder", "fashion-mnist 32x32", fashion, 128, 0),
+              ("autoencoder", "vtest 100x75 -> 80x96", video, 128, 0)]
     rows = []
-    for method, data, frames, bs in cases:
+    for method, data, frames, bs, width in cases:
         torch.manual_seed(0)
         if method == "swav":
             m = SwavMethod(frames, SwavConfig(base_width=width), bs, 0, dev)

@@ -4,7 +4,9 @@
 # Both come from the Go module proxy with `go install` (no release tarballs are reachable here):
 #   helm.sh/helm/v3/cmd/helm@HELM_VERSION
 #   github.com/helm-unittest/helm-unittest/cmd/helm-unittest@v1.0.1
-#     (later helm-unittest tags carry a `replace` directive and `go install` refuses them)
+#     (later helm-unittest tags carry a `replace` directive and `go install` refuses them;
+#      the checksum database answers 404 for this module, so it alone skips that lookup via
+#      GONOSUMDB; its dependencies are still verified)
 # Binaries land in $FARPOINT_TOOLS (default ~/.cache/farpoint/tools/bin). The module version baked
 # into each binary (`go version -m`) decides whether it is current, so a warm run takes well under a
 # second and never touches the network. Override versions with HELM_VERSION / HELM_UNITTEST_VERSION.
@@ -23,9 +25,9 @@ built_version() {
   go version -m "$1" 2>/dev/null | awk '$1 == "mod" { print $3; exit }'
 }
 
-# install NAME PACKAGE VERSION
+# install NAME PACKAGE VERSION [NOSUMDB-PATTERN]
 install_tool() {
-  local name=$1 pkg=$2 version=$3 have
+  local name=$1 pkg=$2 version=$3 nosumdb=${4:-} have
   have=$(built_version "$TOOLS/$name")
   if [ "$have" = "$version" ] || { [ "$have" = "unknown" ] && [ -x "$TOOLS/$name" ]; }; then
     return 0
@@ -38,11 +40,11 @@ install_tool() {
   log "installing $name $version with go install (first time: a few minutes)"
   # GOTOOLCHAIN=local: never fetch another Go toolchain behind the user's back.
   GOBIN="$TOOLS" GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:--buildvcs=false}" \
-    go install "$pkg@$version"
+    GONOSUMDB="${GONOSUMDB:+$GONOSUMDB,}$nosumdb" go install "$pkg@$version"
   log "installed $TOOLS/$name"
 }
 
 install_tool helm helm.sh/helm/v3/cmd/helm "$HELM_VERSION"
 install_tool helm-unittest github.com/helm-unittest/helm-unittest/cmd/helm-unittest \
-  "$HELM_UNITTEST_VERSION"
+  "$HELM_UNITTEST_VERSION" github.com/helm-unittest/helm-unittest
 echo "$TOOLS"

@@ -32,6 +32,7 @@ class ServiceContext:
             store=S3Store.from_settings(settings.s3),
             bus=make_bus(bus_kind, settings),
             topics=Topics(settings.kafka.topic_prefix),
+            max_upload_bytes=settings.security.max_upload_bytes,
         )
 
     def ensure_topics(self) -> None:

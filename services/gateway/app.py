@@ -13,10 +13,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+from farpoint.auth import Principal, Role
+from farpoint.auth.dependencies import require_role
 from farpoint.errors import FarpointError
-from farpoint.jobs.keys import DEFAULT_TENANT, ModelKeys, check_id, tenant_root
+from farpoint.jobs.keys import ModelKeys, check_id, tenant_root
 from farpoint.jobs.spec import SelectionSpec, TrainSpec
 from farpoint.jobs.state import JobState, get_json, get_media_info
+from farpoint.security.install import secure_app
+from farpoint.security.limits import check_k
+from farpoint.security.quota import enforce_job_quota
 from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -102,10 +107,17 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         lifespan=lifespan,
     )
     add_probes(app, lambda: True)
+    # API keys, /v1/keys, body-size limits, audit log (docs/security.md)
+    sec = ctx.settings.security
+    secure_app(app, ctx.store, sec, upload_limit=ctx.max_upload_bytes)
 
-    def tenant() -> str:
-        """The caller's tenant (authentication comes later; everyone is the default tenant)."""
-        return DEFAULT_TENANT
+    def tenant(p: Principal = Depends(require_role(Role.READER))) -> str:  # noqa: B008
+        """The caller's tenant, from its API key (reader or above)."""
+        return p.tenant
+
+    def writer(p: Principal = Depends(require_role(Role.WRITER))) -> str:  # noqa: B008
+        """The caller's tenant, for routes that change state (writer or above)."""
+        return p.tenant
 
     @app.exception_handler(FarpointError)
     async def farpoint_error(request: Request, exc: FarpointError) -> JSONResponse:
@@ -122,7 +134,9 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "http", str(exc.detail))
+        response = _error(exc.status_code, "http", str(exc.detail))
+        response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on 401
+        return response
 
     @app.middleware("http")
     async def count(request: Request, call_next: Any) -> Any:
@@ -134,7 +148,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     # -- media ---------------------------------------------------------------------------------
     @app.post("/v1/media", response_model=MediaOut, status_code=201, tags=["media"])
     def upload(
-        request: Request, file: Annotated[UploadFile, File()], t: str = Depends(tenant)
+        request: Request, file: Annotated[UploadFile, File()], t: str = Depends(writer)
     ) -> MediaOut:
         """Upload a video, image or zip/tar archive (multipart field ``file``)."""
         length = int(request.headers.get("content-length") or 0)
@@ -146,12 +160,12 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         return MediaOut(**info.as_dict())
 
     @app.post("/v1/media/uploads", status_code=201, tags=["media"])
-    def presign(body: PresignIn, t: str = Depends(tenant)) -> dict[str, Any]:
+    def presign(body: PresignIn, t: str = Depends(writer)) -> dict[str, Any]:
         """A media id and a presigned URL to PUT a large file to; then POST .../complete."""
-        return handler.presign_upload(ctx, t, body.filename)
+        return handler.presign_upload(ctx, t, body.filename, expires_s=sec.presign_expiry_s)
 
     @app.post("/v1/media/{media_id}/complete", response_model=MediaOut, tags=["media"])
-    def complete(media_id: str, body: PresignIn, t: str = Depends(tenant)) -> MediaOut:
+    def complete(media_id: str, body: PresignIn, t: str = Depends(writer)) -> MediaOut:
         info = handler.complete_upload(ctx, t, media_id, body.filename)
         return MediaOut(**info.as_dict())
 
@@ -161,8 +175,10 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     # -- selection jobs ------------------------------------------------------------------------
     @app.post("/v1/jobs", response_model=Created, status_code=201, tags=["jobs"])
-    def create_job(spec: SelectionSpec, t: str = Depends(tenant)) -> Created:
+    def create_job(spec: SelectionSpec, t: str = Depends(writer)) -> Created:
         """Start a selection job: pick ``k`` frames of ``media_ids``."""
+        check_k(spec.k, sec)
+        enforce_job_quota(ctx.store, t, sec)
         return Created(id=handler.create_selection_job(ctx, t, spec))
 
     @app.get("/v1/jobs", response_model=JobList, tags=["jobs"])
@@ -181,7 +197,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         return JobOut(**JobState(ctx.store, t).status(check_id(job_id, "job id")))
 
     @app.post("/v1/jobs/{job_id}/cancel", response_model=JobOut, tags=["jobs"])
-    def cancel(job_id: str, t: str = Depends(tenant)) -> JobOut:
+    def cancel(job_id: str, t: str = Depends(writer)) -> JobOut:
         """Cancel a job: stages skip it from now on; a finished job stays succeeded."""
         state = JobState(ctx.store, t)
         state.cancel(check_id(job_id, "job id"))
@@ -190,12 +206,14 @@ def create_app(ctx: ServiceContext) -> FastAPI:
     @app.get("/v1/jobs/{job_id}/result", response_model=ResultOut, tags=["jobs"])
     def result(job_id: str, t: str = Depends(tenant)) -> ResultOut:
         """The picks, each with a presigned URL to its full-size frame; manifest and report."""
-        return ResultOut(**handler.job_result(ctx, t, check_id(job_id, "job id")))
+        job = check_id(job_id, "job id")
+        return ResultOut(**handler.job_result(ctx, t, job, expires_s=sec.presign_expiry_s))
 
     # -- training ------------------------------------------------------------------------------
     @app.post("/v1/training-jobs", response_model=Created, status_code=201, tags=["training"])
-    def create_training(spec: TrainSpec, t: str = Depends(tenant)) -> Created:
+    def create_training(spec: TrainSpec, t: str = Depends(writer)) -> Created:
         """Train an embedder on media; later jobs name it as ``model``."""
+        enforce_job_quota(ctx.store, t, sec)
         return Created(id=handler.create_train_job(ctx, t, spec))
 
     @app.get("/v1/models", tags=["training"])

@@ -40,13 +40,15 @@ log = logging.getLogger(__name__)
 TooLarge = PayloadTooLargeError
 
 
-def media_type(head: bytes) -> MediaType:
+def media_type(head: bytes, allowed: list[str] | None = None) -> MediaType:
     """What the bytes are (sniffed, never the name or declared type), or 415."""
     mt = sniff(head)
     if mt is None:
         raise UnsupportedMediaError(
             "unsupported content: the bytes are not a video, image or zip/tar archive"
         )
+    if allowed is not None and mt.kind not in allowed:
+        raise UnsupportedMediaError(f"{mt.kind} ({mt.format}) uploads are not allowed here")
     return mt
 
 
@@ -82,11 +84,11 @@ def upload_media(
     head = stream.read(SNIFF_BYTES)
     if not head:
         raise InputError("the upload is empty")
-    mt = media_type(head)
+    mt = media_type(head, ctx.settings.security.allowed_kinds)
     media_id = new_id()
     keys = MediaKeys(tenant, media_id)
     reader = _Limited(head, stream, ctx.max_upload_bytes)
-    size = ctx.store.put_stream(keys.original, reader, -1, mt.mime)
+    size = ctx.store.put_stream(keys.original, reader, -1, mt.mime)  # type: ignore[arg-type]
     info = MediaInfo(
         id=media_id,
         filename=(filename or f"{media_id}{mt.ext}")[:255],
@@ -130,7 +132,7 @@ def complete_upload(ctx: ServiceContext, tenant: str, media_id: str, filename: s
     with ctx.store.open(keys.original) as f:
         head = f.read(SNIFF_BYTES)
     try:
-        mt = media_type(head)
+        mt = media_type(head, ctx.settings.security.allowed_kinds)
     except InputError:
         ctx.store.delete(keys.original)
         raise

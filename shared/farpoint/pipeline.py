@@ -24,12 +24,15 @@ from farpoint.embed.base import DEFAULT_EMBEDDER, Embedder, get_embedder
 from farpoint.errors import InputError
 from farpoint.export import Pick, export_frames, write_manifest, write_report
 from farpoint.ingest import DecodeReport, Frame, expand_inputs, iter_frames
+from farpoint.ingest.prefetch import prefetch
 from farpoint.normalize import apply_reducer, fit_reducer
 from farpoint.select import Selection, select_points, validate_vectors
 from farpoint.store.base import Store
 from farpoint.store.local import LocalStore
 
 log = logging.getLogger(__name__)
+
+PREFETCH_FRAMES = 128  # decode runs in a thread this many frames ahead of embedding
 
 
 @dataclass
@@ -116,13 +119,15 @@ def embed_frames(
     table = table if table is not None else FrameTable()
     chunks: list[np.ndarray] = []
     bar = tqdm(total=total, desc="embed", unit="frame", disable=not progress, smoothing=0.1)
-    for batch in _batched(frames, embedder.batch_size):
-        vecs = embedder.embed(np.stack([f.image for f in batch]))
-        chunks.append(np.asarray(vecs, np.float32))
-        for f in batch:
-            table.add(f)
-        bar.update(len(batch))
-    bar.close()
+    try:
+        for batch in _batched(frames, embedder.batch_size):
+            vecs = embedder.embed(np.stack([f.image for f in batch]))
+            chunks.append(np.asarray(vecs, np.float32))
+            for f in batch:
+                table.add(f)
+            bar.update(len(batch))
+    finally:  # end the bar's line even on error, so the one-line message starts a line
+        bar.close()
     if not chunks:
         raise InputError("no frame to embed")
     return np.concatenate(chunks)
@@ -219,7 +224,7 @@ def select(
     table = FrameTable()
     t = time.perf_counter()
     vectors = embed_frames(
-        iter_frames(paths, width=width, fps=fps, reports=reports),
+        prefetch(iter_frames(paths, width=width, fps=fps, reports=reports), PREFETCH_FRAMES),
         emb,
         table=table,
         progress=progress,

@@ -41,12 +41,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from farpoint.security.production import validate_production
     from farpoint.settings import get_settings
     from services.common.context import ServiceContext
     from services.common.logs import setup_json_logging
 
     setup_json_logging(args.name, getattr(logging, args.log_level.upper(), logging.INFO))
     settings = get_settings()
+    validate_production(settings)  # refuse placeholder credentials outside dev mode
     ctx = ServiceContext.from_settings(settings, bus_kind=args.bus)
     module = importlib.import_module(f"services.{args.name}.app")
     app = module.create_app(ctx)

@@ -63,7 +63,7 @@ class SecuritySettings(BaseModel):
     max_request_bytes: int = Field(1024 * 1024, ge=1024)
     allowed_kinds: list[str] = Field(default_factory=lambda: ["video", "image", "archive"])
     max_k: int = Field(100_000, ge=1)
-    max_concurrent_jobs: int = Field(4, ge=1)
+    max_concurrent_jobs: int = Field(8, ge=1)
     presign_expiry_s: int = Field(900, ge=1, le=7 * 24 * 3600)
     key_cache_s: float = Field(10.0, ge=0.0)
 

@@ -100,8 +100,8 @@ def test_sigkill_embedding_mid_job_same_picks_no_duplicates(system: System) -> N
             break
         time.sleep(0.05)
     system.kill("embedding")
-    frames, embedded_at_kill = state.count_shards(job_id)
-    assert 0 < embedded_at_kill < max(frames, 26), "the kill did not land mid-job"
+    _, embedded_at_kill = state.count_shards(job_id)
+    assert embedded_at_kill > 0
     assert system.status(job_id)["status"] == "running"
     system.start("embedding")
     st = system.wait(job_id)
@@ -117,6 +117,7 @@ def test_sigkill_embedding_mid_job_same_picks_no_duplicates(system: System) -> N
 
     # no duplicated outputs: one vectors object per shard, one frame per pick
     n_shards = JobState(store).status(job_id)["stages"]["embedding"]["of"]
+    assert embedded_at_kill < n_shards, "the kill did not land mid-job"
     vectors = [k for k in store.list(keys.shards) if k.endswith("/vectors.npy")]
     assert len(vectors) == n_shards
     assert len(list(store.list(keys.result + "frames/"))) == 10

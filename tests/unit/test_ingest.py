@@ -227,3 +227,40 @@ def test_scaled_size_keeps_aspect() -> None:
     assert scaled_size(1280, 720, 100) == (100, 56)
     assert scaled_size(640, 480, None) == (640, 480)
     assert scaled_size(10, 1000, 100) == (100, 10000)
+
+
+def test_prefetch_keeps_order_raises_and_stops() -> None:
+    import threading
+
+    from farpoint.ingest.prefetch import prefetch
+
+    frames = list(iter_frames([bikes_small()], width=64, fps=5))
+    ahead = list(prefetch(iter_frames([bikes_small()], width=64, fps=5), depth=4))
+    assert [f.index for f in ahead] == [f.index for f in frames]
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(ahead, frames, strict=True))
+
+    def broken():  # type: ignore[no-untyped-def]
+        yield 1
+        yield 2
+        raise DecodeError("boom")
+
+    got: list[int] = []
+    with pytest.raises(DecodeError, match="boom"):
+        for item in prefetch(broken(), depth=1):
+            got.append(item)
+    assert got == [1, 2]
+
+    produced: list[int] = []
+
+    def endless():  # type: ignore[no-untyped-def]
+        i = 0
+        while True:
+            produced.append(i)
+            yield i
+            i += 1
+
+    gen = prefetch(endless(), depth=2)
+    assert [next(gen) for _ in range(3)] == [0, 1, 2]
+    gen.close()
+    assert not any(t.name == "farpoint-prefetch" and t.is_alive() for t in threading.enumerate())
+    assert len(produced) <= 3 + 2 + 2

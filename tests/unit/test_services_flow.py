@@ -13,7 +13,7 @@ import pytest
 from farpoint.bus.memory import MemoryBus
 from farpoint.jobs.keys import JobKeys
 from farpoint.pipeline import select
-from farpoint.settings import Settings
+from farpoint.settings import SecuritySettings, Settings
 from farpoint.store.local import LocalStore
 from fastapi.testclient import TestClient
 
@@ -24,11 +24,14 @@ from tests.data import bikes_small
 
 SETTINGS = dict(embedder="pixels", normalize="pca", fps=10.0, width=64, seed=3)
 
+# auth and limits are tested in test_auth_* / test_security_*; these test the REST flow
+NO_AUTH = SecuritySettings(auth_enabled=False)
+
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> ServiceContext:
     return ServiceContext(
-        settings=Settings(cache_dir=tmp_path / "cache"),
+        settings=Settings(cache_dir=tmp_path / "cache", security=NO_AUTH),
         store=LocalStore(tmp_path / "store"),
         bus=MemoryBus(default_partitions=4),
         max_upload_bytes=5 * 1024 * 1024,

@@ -9,7 +9,7 @@ import pytest
 from farpoint.bus.memory import MemoryBus
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import parse_event
-from farpoint.settings import Settings
+from farpoint.settings import SecuritySettings, Settings
 from farpoint.store.local import LocalStore
 from fastapi.testclient import TestClient
 
@@ -17,11 +17,14 @@ from services.common.context import ServiceContext
 from services.gateway.app import create_app
 from tests.data import bikes_small
 
+# auth and limits are tested in test_auth_* / test_security_*; these test the REST flow
+NO_AUTH = SecuritySettings(auth_enabled=False)
+
 
 @pytest.fixture
 def ctx(tmp_path: Path) -> ServiceContext:
     return ServiceContext(
-        settings=Settings(cache_dir=tmp_path / "cache"),
+        settings=Settings(cache_dir=tmp_path / "cache", security=NO_AUTH),
         store=LocalStore(tmp_path / "store"),
         bus=MemoryBus(default_partitions=2),
         max_upload_bytes=2 * 1024 * 1024,

@@ -37,7 +37,7 @@ spec:
         {{- toYaml . | nindent 8 }}
         {{- end }}
       annotations:
-        checksum/config: {{ include (print $root.Template.BasePath "/configmap.yaml") $root | sha256sum }}
+        checksum/config: {{ include "farpoint.configData" $root | sha256sum }}
         prometheus.io/scrape: "true"
         prometheus.io/port: {{ $svc.port | quote }}
         prometheus.io/path: /metrics

@@ -4,7 +4,7 @@
 * ``long-tailed`` class ``c`` keeps ``n_max * imbalance ** (-rank_c / (C - 1))`` images, ranks
   drawn from the seed: the head class is ``imbalance`` times as frequent as the tail class;
 * ``redundant``   few distinct source images, each repeated as a "scene" of many near-copies
-  (shift of up to 2 px, brightness/contrast jitter, pixel noise), scene lengths drawn from a
+  (shift of up to 1 px, brightness/contrast jitter, pixel noise), scene lengths drawn from a
   geometric-like distribution so a few long scenes dominate — what consecutive video frames look
   like to a sampler (seed paper §1, §4.4). Labels are the source's label.
 
@@ -68,16 +68,19 @@ def scene_lengths(n_sources: int, mean_copies: float, rng: np.random.Generator) 
     return rng.geometric(p, size=n_sources).astype(np.int64)
 
 
-def jitter_copies(image: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
-    """``n`` near-copies of one gray image: shift <= 2 px, gain/offset jitter, noise."""
+def jitter_copies(
+    image: np.ndarray, n: int, rng: np.random.Generator, shift: int = 1, strength: float = 1.0
+) -> np.ndarray:
+    """``n`` near-copies of one gray image: shift <= ``shift`` px, gain (±5%) / offset (±6)
+    jitter and pixel noise (sigma 4), the last three scaled by ``strength``."""
     h, w = image.shape
-    pad = np.pad(image.astype(np.float32), 2, mode="edge")
-    dy = rng.integers(0, 5, size=n)
-    dx = rng.integers(0, 5, size=n)
+    pad = np.pad(image.astype(np.float32), shift, mode="edge")
+    dy = rng.integers(0, 2 * shift + 1, size=n)
+    dx = rng.integers(0, 2 * shift + 1, size=n)
     out = np.stack([pad[y : y + h, x : x + w] for y, x in zip(dy, dx, strict=True)])
-    gain = rng.uniform(0.85, 1.15, size=(n, 1, 1))
-    offset = rng.uniform(-12, 12, size=(n, 1, 1))
-    noise = rng.normal(0, 6, size=out.shape)
+    gain = 1 + strength * rng.uniform(-0.05, 0.05, size=(n, 1, 1))
+    offset = strength * rng.uniform(-6, 6, size=(n, 1, 1))
+    noise = rng.normal(0, 4 * strength, size=out.shape)
     return np.clip(out * gain + offset + noise, 0, 255).astype(np.uint8)
 
 
@@ -88,7 +91,10 @@ def redundant(
     n_sources = min(n_sources, len(pool))
     sources = np.sort(rng.choice(len(pool), size=n_sources, replace=False))
     lengths = scene_lengths(n_sources, mean_copies, rng)
-    images = [jitter_copies(pool.images[s], int(m), rng) for s, m in zip(sources, lengths, strict=True)]
+    images = [
+        jitter_copies(pool.images[s], int(m), rng)
+        for s, m in zip(sources, lengths, strict=True)
+    ]
     src = np.repeat(sources, lengths)
     derived = LabeledSet(np.concatenate(images), pool.labels[src])
     return Derived(

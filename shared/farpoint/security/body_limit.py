@@ -21,7 +21,11 @@ class BodyTooLarge(Exception):
 
 
 async def _send_413(send: Any, limit: int) -> None:
-    body = json.dumps({"detail": f"request body over the limit of {limit} bytes"}).encode()
+    message = f"request body over the limit of {limit} bytes"
+    # the REST API's error envelope (services/gateway), plus FastAPI's usual "detail"
+    body = json.dumps(
+        {"error": {"status": 413, "code": "too_large", "message": message}, "detail": message}
+    ).encode()
     await send(
         {
             "type": "http.response.start",

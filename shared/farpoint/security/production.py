@@ -49,11 +49,11 @@ def _is_placeholder(value: str, default: str) -> bool:
 
 def credential_problems(settings: Settings) -> list[str]:
     """What is unfit for production in ``settings`` (empty when nothing)."""
-    defaults = S3Settings()
+    fields = S3Settings.model_fields
     problems = []
-    if _is_placeholder(settings.s3.access_key, defaults.access_key):
+    if _is_placeholder(settings.s3.access_key, str(fields["access_key"].default)):
         problems.append("FARPOINT_S3__ACCESS_KEY is a default or placeholder value")
-    if _is_placeholder(settings.s3.secret_key, defaults.secret_key):
+    if _is_placeholder(settings.s3.secret_key, str(fields["secret_key"].default)):
         problems.append("FARPOINT_S3__SECRET_KEY is a default or placeholder value")
     elif len(settings.s3.secret_key) < MIN_SECRET_LEN:
         problems.append(f"FARPOINT_S3__SECRET_KEY is shorter than {MIN_SECRET_LEN} characters")

@@ -8,11 +8,14 @@ the argmax, update with the distances to the new pick. Ties go to the lowest ind
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from farpoint.errors import InputError
+
+if TYPE_CHECKING:
+    from farpoint.select.constraints import Constraints
 
 
 @dataclass(frozen=True)
@@ -24,7 +27,10 @@ class Selection:
         distances: for each pick, its distance to the nearest point already picked (or in the
             labeled pool) at the moment it was picked: the covering-radius curve. The first pick
             without a labeled pool has distance ``inf``.
-        stopped_early: True when ``min_distance`` ended the selection before ``k`` picks.
+        stopped_early: True when ``min_distance`` (or, with constraints, running out of eligible
+            points) ended the selection before ``k`` picks.
+        info: backend details; ``stop_reason``; with de-duplication ``dedup_kept`` (original
+            rows kept) and ``dedup_rep`` (for every original row, the kept row standing for it).
     """
 
     indices: np.ndarray
@@ -49,6 +55,7 @@ class Selector(Protocol):
         start: int = 0,
         labeled: np.ndarray | None = None,
         min_distance: float | None = None,
+        constraints: Constraints | None = None,
     ) -> Selection: ...
 
 
@@ -66,9 +73,15 @@ def validate_vectors(vectors: object, name: str = "vectors") -> np.ndarray:
         raise InputError(f"{name} is empty; shape {vectors.shape}")
     if not np.issubdtype(vectors.dtype, np.number) or np.iscomplexobj(vectors):
         raise InputError(f"{name} must be real numbers; got dtype {vectors.dtype}")
+    # float32 C-ordered input (a np.memmap included) is used in place, never copied
     out = np.ascontiguousarray(vectors, dtype=np.float32)
-    if not np.isfinite(out).all():
-        bad = int((~np.isfinite(out)).any(axis=1).sum())
+    step = max(1, (1 << 22) // out.shape[1])  # check finiteness in ~16 MB slices
+    bad = 0
+    for a in range(0, out.shape[0], step):
+        block = out[a : a + step]
+        if not np.isfinite(block).all():
+            bad += int((~np.isfinite(block)).any(axis=1).sum())
+    if bad:
         raise InputError(f"{name} holds NaN or infinite values in {bad} row(s)")
     return out
 

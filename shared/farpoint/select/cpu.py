@@ -205,6 +205,7 @@ class PrunedEngine:
     """Min-distance state with bucket pruning (see module docstring); float64 accumulation."""
 
     rel_tol = 1e-10
+    exact_zero = True  # float64 squares of float32 differences never underflow
 
     def __init__(
         self,
@@ -252,7 +253,8 @@ class PrunedEngine:
             _center_dists(self.centers, self.m, c, self.dcc)
             bstart, bcenter, brmax, brmin, bmax, barg = self.buckets
             _pruned_update(
-                self.x, self.xp, self.use_copy, c, cid, self.dcc, self.mind, self.owner, self.perm, self.rr,
+                self.x, self.xp, self.use_copy, c, cid, self.dcc, self.mind, self.owner,
+                self.perm, self.rr,
                 bstart, bcenter, brmax, brmin, bmax, barg, _MARGIN,
             )
         if self.m >= self.next_rebuild:

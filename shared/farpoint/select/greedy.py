@@ -41,7 +41,7 @@ class Engine(Protocol):
         """Make points ``idx`` ineligible for good (entry ``-inf``)."""
 
     def top(self, slack: float) -> tuple[float, np.ndarray]:
-        """Return ``M = max f`` (``-inf`` if none) and the sorted ``i`` with ``f_i >= M - slack``."""
+        """Return ``M = max f`` (``-inf`` if none) and sorted ``i`` with ``f_i >= M - slack``."""
 
 
 def _sqdist_rows(x64_row: np.ndarray, centers: np.ndarray) -> np.ndarray:
@@ -50,15 +50,23 @@ def _sqdist_rows(x64_row: np.ndarray, centers: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", diff, diff)
 
 
-def exact_min_sq(x: np.ndarray, i: int, centers: np.ndarray) -> float:
-    """The reference's float64 min squared distance of row ``i`` to ``centers``."""
-    if centers.shape[0] == 0:
-        return float("inf")
-    row = x[i].astype(np.float64)
-    best = np.inf
-    for a in range(0, centers.shape[0], 65536):
-        best = min(best, float(_sqdist_rows(row, centers[a : a + 65536]).min()))
-    return best
+def exact_min_sq(x: np.ndarray, rows: np.ndarray, centers: np.ndarray) -> np.ndarray:
+    """The reference's float64 min squared distance of each of ``rows`` to ``centers``."""
+    out = np.full(rows.shape[0], np.inf)
+    m, d = centers.shape
+    if m == 0:
+        return out
+    pts = np.asarray(x[rows], np.float64)
+    per = max(1, (1 << 22) // max(1, m * d))
+    for a in range(0, rows.shape[0], per):
+        if per == 1:  # big pools: one row at a time, centers in slices
+            for b in range(0, m, 65536):
+                cur = float(_sqdist_rows(pts[a], centers[b : b + 65536]).min())
+                out[a] = min(out[a], cur)
+            continue
+        diff = pts[a : a + per, None, :] - centers[None, :, :]
+        out[a : a + per] = np.einsum("ijk,ijk->ij", diff, diff).min(axis=1)
+    return out
 
 
 def run_greedy(
@@ -101,14 +109,14 @@ def run_greedy(
             near_thr = thr is not None and abs(top - thr) <= 4 * tol * max(top, thr)
             if cands.shape[0] == 1 and not near_thr:
                 nxt, val = int(cands[0]), float(top)
-            elif top == 0.0:
+            elif top == 0.0 and getattr(engine, "exact_zero", True):
                 nxt, val = int(cands[0]), 0.0  # f == 0 exactly iff the row equals a center
             else:
                 rechecks += 1
                 # identical rows score identically: keep the lowest index of each
                 _, first = np.unique(np.asarray(x[cands]), axis=0, return_index=True)
                 cands = np.sort(cands[first])
-                scores = np.array([exact_min_sq(x, int(i), centers[:m]) for i in cands])
+                scores = exact_min_sq(x, cands, centers[:m])
                 j = int(np.argmax(scores))
                 nxt, val = int(cands[j]), float(scores[j])
         else:

@@ -16,8 +16,8 @@ lists, dicts — no pickled classes, so loading a model runs no code)::
       "meta": {"epochs", "steps", "images_seen", "seed", "batch_size", "device", "data",
                "started", "finished", "train_seconds", "loss_history", "farpoint_version"},
       "content_hash": "sha256:<hex>",  # over "encoder" (see content_hash)
-      "train_state": {...} | None,  # for --resume: full model (heads/prototypes/decoder),
-                                    # optimizer state, step and epoch counters
+      "train_state": {...} | None,  # for --resume: encoder_prefix, model_rest (the rest of
+                                    # the model: head, prototypes / decoder), optimizer, step
     }
 
 The content hash identifies the embedding function: two files with the same encoder weights have

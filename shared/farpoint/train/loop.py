@@ -255,7 +255,10 @@ def train_on_frames(
     started = _now()
     if blob is not None:
         ts = blob["train_state"]
-        m.model.load_state_dict(ts["model"])
+        prefix = ts["encoder_prefix"]
+        full = {prefix + k: v for k, v in blob["encoder"].items()}
+        full.update(ts["model_rest"])
+        m.model.load_state_dict(full)
         opt.load_state_dict(ts["optimizer"])
         losses = [float(v) for v in blob["meta"].get("loss_history", [])]
         images_seen = int(blob["meta"].get("images_seen", 0))
@@ -274,6 +277,7 @@ def train_on_frames(
                  if remote else Path(out_text).expanduser())
 
     step = step0
+    enc_prefix = next(name for name, mod in m.model.named_children() if mod is m.encoder) + "."
 
     def save(final: bool) -> None:
         meta = {
@@ -299,8 +303,10 @@ def train_on_frames(
         digest = save_checkpoint(
             local_out, method=method, arch=m.arch(), input_spec=m.input_spec,
             encoder=m.encoder, meta=json.loads(json.dumps(meta, default=str)),
-            train_state={"model": m.model.state_dict(), "optimizer": opt.state_dict(),
-                         "step": step},
+            train_state={"encoder_prefix": enc_prefix, "optimizer": opt.state_dict(),
+                         "step": step,
+                         "model_rest": {k: v for k, v in m.model.state_dict().items()
+                                        if not k.startswith(enc_prefix)}},
         )
         if final:
             png = loss_plot_path(local_out)

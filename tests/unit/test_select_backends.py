@@ -1,0 +1,88 @@
+"""Congruence: every selection backend returns exactly the reference's picks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from farpoint.select import farthest_point_reference, get_selector, select_points
+
+BACKENDS = ["cpu", "torch", "faiss"]
+
+
+def _random(n: int = 3000, d: int = 16, seed: int = 0) -> np.ndarray:
+    return np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+
+
+def _clustered(n: int = 4000, d: int = 24, seed: int = 1) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centers = rng.normal(size=(12, 4)) * 6
+    z = centers[rng.integers(12, size=n)] + rng.normal(size=(n, 4)) * 0.3
+    a = rng.normal(size=(4, d))
+    return (np.tanh(z) @ a + 0.01 * rng.normal(size=(n, d))).astype(np.float32)
+
+
+def _duplicates(seed: int = 2) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    base = rng.normal(size=(300, 8)).astype(np.float32)
+    return base[rng.integers(300, size=2500)]  # exact ties everywhere
+
+
+def _grid() -> np.ndarray:
+    g = np.stack(np.meshgrid(np.arange(12), np.arange(12), np.arange(6)), -1).reshape(-1, 3)
+    return g.astype(np.float32)  # equal distances between distinct rows
+
+
+DATA = {"random": _random, "clustered": _clustered, "duplicates": _duplicates, "grid": _grid}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kind", list(DATA))
+def test_same_picks_as_reference(backend: str, kind: str) -> None:
+    x = DATA[kind]()
+    k = 350
+    ref = farthest_point_reference(x, k, start=5)
+    got = get_selector(backend).select(x, k, start=5)
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    np.testing.assert_allclose(got.distances[1:], ref.distances[1:], rtol=1e-5)
+    assert got.distances[0] == np.inf
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("kind", ["random", "duplicates"])
+def test_labeled_pool_and_min_distance(backend: str, kind: str) -> None:
+    x = DATA[kind]()
+    pool = x[:40] + np.float32(0.01)
+    ref = farthest_point_reference(x, 200, labeled=pool, min_distance=0.5)
+    got = get_selector(backend).select(x, 200, labeled=pool, min_distance=0.5)
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    assert got.stopped_early == ref.stopped_early
+    assert np.isfinite(got.distances).all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_min_distance_stops_early(backend: str) -> None:
+    x = _clustered()
+    ref = farthest_point_reference(x, 2000, start=0, min_distance=1.0)
+    got = get_selector(backend).select(x, 2000, start=0, min_distance=1.0)
+    assert ref.stopped_early and got.stopped_early
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    assert (got.distances >= 1.0).all()
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_all_rows_when_k_equals_n(backend: str) -> None:
+    x = _duplicates()[:200]
+    ref = farthest_point_reference(x, 200, start=3)
+    got = get_selector(backend).select(x, 200, start=3)
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    assert sorted(got.indices.tolist()) == list(range(200))  # each row once
+
+
+def test_auto_is_a_fast_backend() -> None:
+    sel = get_selector("auto")
+    assert sel.name in ("cpu", "torch")
+    x = _random(500, 4)
+    np.testing.assert_array_equal(
+        select_points(x, 50, start=1).indices, farthest_point_reference(x, 50, start=1).indices
+    )
