@@ -17,6 +17,9 @@ the covering-radius curve (:mod:`farpoint.select.budget`).
 from __future__ import annotations
 
 import logging
+import sys as _sys
+import types as _types
+from typing import Any
 
 import numpy as np
 
@@ -156,3 +159,20 @@ __all__ = [
     "validate_k",
     "validate_vectors",
 ]
+
+
+class _CallableModule(_types.ModuleType):
+    """``farpoint.select`` is both this subpackage and the pipeline's ``select`` function.
+
+    Importing the subpackage binds ``farpoint.select`` to the module object, which would shadow
+    the documented API ``farpoint.select(inputs, k, ...)``; calling the module forwards to
+    :func:`farpoint.pipeline.select` so both spellings keep working.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        from farpoint.pipeline import select as _pipeline_select
+
+        return _pipeline_select(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule
