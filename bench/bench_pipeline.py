@@ -171,10 +171,16 @@ def build_video(minutes: float) -> Path:
     return out
 
 
+_cpu_mark = [time.process_time()]
+
+
 def _row(stage: str, seconds: float, items: int, unit: str = "frames", note: str = "") -> dict:
+    cpu = time.process_time() - _cpu_mark[0]
+    _cpu_mark[0] = time.process_time()
     return {
         "stage": stage,
         "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
         "items": items,
         "per_s": round(items / seconds, 1) if seconds > 0 else None,
         "unit": unit,
@@ -294,19 +300,30 @@ def markdown(result: dict, target_minutes: float) -> str:
         f"Video: {v['minutes']:.1f} min of {v['size']} H.264 at {v['fps']} fps "
         f"({v['frames']} frames) -> {result['kept_frames']} frames kept.",
         "",
-        "| stage | seconds | items/s | peak RSS MB | extrapolated to "
-        f"{target_minutes:g} min (s) | note |",
-        "|---|---:|---:|---:|---:|---|",
+        "| stage | wall s | CPU s | items/s (wall) | peak RSS MB | extrapolated to "
+        f"{target_minutes:g} min (wall s) | note |",
+        "|---|---:|---:|---:|---:|---:|---|",
     ]
+    ext_by: dict[str, float] = {}
     for r in result["rows"][1:]:
-        linear = not r["stage"].startswith(("select", "export"))
-        ext = r["seconds"] * scale if linear else None
+        # Every stage grows linearly with the video (select is O(n k), the export's second
+        # pass decodes up to the last pick); UMAP's fit on a bounded sample makes it less.
+        ext = r["seconds"] * scale
         if r["stage"].startswith("embed") and r["note"].startswith("measured on"):
             ext = result["kept_frames"] / r["per_s"] * scale
+        ext_by[r["stage"]] = ext
         lines.append(
-            f"| {r['stage']} | {r['seconds']:.1f} | {r['per_s']} {r['unit']}/s | "
+            f"| {r['stage']} | {r['seconds']:.1f} | {r.get('cpu_seconds', 0):.1f} | "
+            f"{r['per_s']} {r['unit']}/s | "
             f"{r['peak_rss_mb']} | {'' if ext is None else f'{ext:.0f}'} | {r['note']} |"
         )
+    common = sum(v for k2, v in ext_by.items() if not k2.startswith("embed"))
+    for k2, v in ext_by.items():
+        if k2.startswith("embed"):
+            lines.append(
+                f"| **whole run, {k2.split()[1]}** (sum of stages) | | | | | "
+                f"**{common + v:.0f}** | {(common + v) / 60:.1f} min for {target_minutes:g} min |"
+            )
     m = result["machine"]
     lines += ["", f"Machine: {m['cpus']} CPUs ({m['cpu']}), torch {m['torch']} with "
               f"{m['torch_threads']} threads, PyAV {m['av']}, Python {m['python']}; "

@@ -4,7 +4,9 @@ Measures optimisation steps on real data — Fashion-MNIST (28x28 -> 32x32, CIFA
 frames of opencv-doc's vtest.avi decoded as in the paper (width 100, 10 fps -> 100x75, ImageNet
 stem) — through the same method objects ``farpoint train`` uses (sampling, views, forward,
 backward, Adam step), excluding decoding and checkpoint writes. SwAV figures count *images* per
-second, i.e. anchor frames; every image is seen as two augmented views.
+second, i.e. anchor frames; every image is seen as two augmented views. ``images/CPU-s``
+divides by the process's CPU time instead of wall time: it is less sensitive to other load on
+a shared machine (an idle machine's wall figure is about it times the cores used).
 
     .venv/bin/python bench/bench_train.py                  # CPU, standard ResNet18
     .venv/bin/python bench/bench_train.py --device cuda    # GPU (mixed precision)
@@ -67,6 +69,7 @@ def measure(method_obj, device: torch.device, seconds: float, lr: float = 1e-3) 
     if amp:
         torch.cuda.synchronize()
     n = 0
+    c0 = time.process_time()
     t0 = time.perf_counter()
     while True:
         step(n + 2)
@@ -76,8 +79,10 @@ def measure(method_obj, device: torch.device, seconds: float, lr: float = 1e-3) 
     if amp:
         torch.cuda.synchronize()
     dt = time.perf_counter() - t0
-    return {"steps": n, "seconds": round(dt, 2),
-            "images_per_s": round(n * method_obj.batch_size / dt, 1)}
+    cpu = time.process_time() - c0
+    images = n * method_obj.batch_size
+    return {"steps": n, "seconds": round(dt, 2), "images_per_s": round(images / dt, 1),
+            "images_per_cpu_s": round(images / max(cpu, 1e-9), 1)}
 
 
 def main() -> int:
@@ -133,13 +138,15 @@ def main() -> int:
     except OSError:
         pass
     gpu = torch.cuda.get_device_name(0) if dev.type == "cuda" else "-"
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     sys.stdout.write(f"\nmachine: {cpu}, {os.cpu_count()} cores, torch threads "
-                     f"{torch.get_num_threads()}, gpu {gpu}, torch {torch.__version__}\n\n")
-    sys.stdout.write("| method | data | network | batch | device | images/s |\n"
-                     "|---|---|---|---|---|---|\n")
+                     f"{torch.get_num_threads()}, gpu {gpu}, torch {torch.__version__}, "
+                     f"load average at the end {load:.1f}\n\n")
+    sys.stdout.write("| method | data | network | batch | device | images/s | images/CPU-s |\n"
+                     "|---|---|---|---|---|---|---|\n")
     for r in rows:
         sys.stdout.write(f"| {r['method']} | {r['data']} | {r['network']} | {r['batch']} | "
-                         f"{r['device']} | {r['images_per_s']} |\n")
+                         f"{r['device']} | {r['images_per_s']} | {r['images_per_cpu_s']} |\n")
     return 0
 
 

@@ -19,7 +19,6 @@ from farpoint.bus.worker import is_poison
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import event_id, make_event, parse_event
 from farpoint.jobs.state import JobState
-
 from services.common.context import ServiceContext
 from services.common.metrics import MESSAGES, STAGE_SECONDS
 

@@ -13,11 +13,11 @@ import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
-from farpoint.bus.base import Message
-from farpoint.bus.worker import run_worker
 from fastapi import FastAPI, Response
 from fastapi.responses import JSONResponse
 
+from farpoint.bus.base import Message
+from farpoint.bus.worker import run_worker
 from services.common.context import ServiceContext
 from services.common.metrics import render
 

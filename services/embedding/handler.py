@@ -22,7 +22,6 @@ from farpoint.jobs.keys import JobKeys, ModelKeys
 from farpoint.jobs.state import put_json
 from farpoint.pipeline import embed_frames
 from farpoint.store.base import put_array
-
 from services.common.context import ServiceContext
 from services.common.guard import guarded
 from services.common.metrics import FRAMES

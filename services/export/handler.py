@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
 from farpoint.export import write_manifest
@@ -26,7 +27,6 @@ from farpoint.jobs.state import JobState, get_json
 from farpoint.pipeline import export_selection
 from farpoint.select import Selection
 from farpoint.store.base import get_array
-
 from services.common.context import ServiceContext
 from services.common.guard import guarded
 

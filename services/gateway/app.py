@@ -13,6 +13,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
+from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
 from farpoint.auth import Principal, Role
 from farpoint.auth.dependencies import require_role
 from farpoint.errors import FarpointError
@@ -22,12 +28,6 @@ from farpoint.jobs.state import JobState, get_json, get_media_info
 from farpoint.security.install import secure_app
 from farpoint.security.limits import check_k
 from farpoint.security.quota import enforce_job_quota
-from fastapi import Depends, FastAPI, File, Query, Request, UploadFile
-from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException as StarletteHTTPException
-
 from services.common.context import ServiceContext
 from services.common.metrics import HTTP_REQUESTS
 from services.common.worker_app import add_probes

@@ -32,7 +32,6 @@ from farpoint.jobs.state import (
 )
 from farpoint.security.errors import PayloadTooLargeError, UnsupportedMediaError
 from farpoint.security.sniff import SNIFF_BYTES, MediaType, sniff
-
 from services.common.context import ServiceContext
 
 log = logging.getLogger(__name__)

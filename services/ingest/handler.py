@@ -20,7 +20,6 @@ from farpoint.jobs.artifacts import fetch_media, load_spec, write_shard
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
-
 from services.common.context import ServiceContext
 from services.common.guard import guarded
 from services.common.metrics import FRAMES

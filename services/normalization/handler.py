@@ -21,7 +21,6 @@ from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, get_json, put_json
 from farpoint.normalize import apply_reducer, dump_reducer, fit_reducer
 from farpoint.store.base import put_array
-
 from services.common.context import ServiceContext
 from services.common.guard import guarded
 from services.common.metrics import FRAMES

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
+
 from farpoint.bus.base import Message
 from farpoint.errors import InputError
 from farpoint.events import events_pb2 as pb
@@ -20,7 +21,6 @@ from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
 from farpoint.select import select_points
 from farpoint.store.base import get_array
-
 from services.common.context import ServiceContext
 from services.common.guard import guarded
 

@@ -19,7 +19,6 @@ from farpoint.jobs.artifacts import fetch_media
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import ModelKeys
 from farpoint.jobs.state import JobState, now_ms, put_json
-
 from services.common.context import ServiceContext
 from services.common.guard import guarded
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
 from farpoint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+
 from farpoint.bus.kafka import KafkaBus
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import event_id, make_event
@@ -23,7 +24,6 @@ from farpoint.jobs.state import JobState
 from farpoint.pipeline import select
 from farpoint.settings import Settings
 from farpoint.store.s3 import S3Store
-
 from tests.data import bikes_small
 from tests.e2e.system import System
 

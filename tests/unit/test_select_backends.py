@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from farpoint.select import farthest_point_reference, get_selector, select_points
 
 BACKENDS = ["cpu", "torch", "faiss"]

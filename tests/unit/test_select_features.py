@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+
 from farpoint.errors import InputError
 from farpoint.select import (
     Constraints,

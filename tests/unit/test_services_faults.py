@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from farpoint.bus.memory import MemoryBus
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import event_id, make_event
@@ -14,7 +15,6 @@ from farpoint.jobs.spec import SelectionSpec
 from farpoint.jobs.state import JobState, MediaInfo, now_ms, put_media_info
 from farpoint.settings import Settings
 from farpoint.store.local import LocalStore
-
 from services.common.allinone import start_workers, stop_workers
 from services.common.context import ServiceContext
 from tests.data import bikes_small

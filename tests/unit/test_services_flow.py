@@ -10,13 +10,13 @@ import time
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
 from farpoint.bus.memory import MemoryBus
 from farpoint.jobs.keys import JobKeys
 from farpoint.pipeline import select
 from farpoint.settings import SecuritySettings, Settings
 from farpoint.store.local import LocalStore
-from fastapi.testclient import TestClient
-
 from services.common.allinone import start_workers, stop_workers
 from services.common.context import ServiceContext
 from services.gateway.app import create_app

@@ -6,13 +6,13 @@ import io
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+
 from farpoint.bus.memory import MemoryBus
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import parse_event
 from farpoint.settings import SecuritySettings, Settings
 from farpoint.store.local import LocalStore
-from fastapi.testclient import TestClient
-
 from services.common.context import ServiceContext
 from services.gateway.app import create_app
 from tests.data import bikes_small

@@ -25,8 +25,10 @@ def _csv(text: str) -> list[str]:
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--datasets", type=_csv, default=["fashion-mnist", "digits"],
                    help="comma list: fashion-mnist,digits (default both)")
-    p.add_argument("--settings", type=_csv, default=["balanced", "long-tailed", "redundant"],
-                   help="comma list: balanced,long-tailed,redundant (default all)")
+    p.add_argument("--settings", type=_csv,
+                   default=["balanced", "long-tailed", "redundant", "redundant-shift"],
+                   help="comma list: balanced,long-tailed,redundant,redundant-shift "
+                        "(default all)")
     p.add_argument("--methods", type=_csv, default=None,
                    help="comma list, e.g. random,pixels+fps,imagenet+umap+fps "
                         "(default: random, pixels/imagenet with and without umap, plus "

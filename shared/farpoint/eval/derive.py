@@ -4,9 +4,12 @@
 * ``long-tailed`` class ``c`` keeps ``n_max * imbalance ** (-rank_c / (C - 1))`` images, ranks
   drawn from the seed: the head class is ``imbalance`` times as frequent as the tail class;
 * ``redundant``   few distinct source images, each repeated as a "scene" of many near-copies
-  (shift of up to 1 px, brightness/contrast jitter, pixel noise), scene lengths drawn from a
-  geometric-like distribution so a few long scenes dominate — what consecutive video frames look
-  like to a sampler (seed paper §1, §4.4). Labels are the source's label.
+  (brightness/contrast jitter and pixel noise, no motion: a static camera), scene lengths drawn
+  from a geometric distribution so a few long scenes dominate — what consecutive video frames
+  look like to a sampler (seed paper §1, §4.4). Labels are the source's label.
+* ``redundant-shift`` the same, plus a shift of up to 1 px per copy (a camera that moves a
+  little): on 20-28 px images a 1 px shift moves raw pixels about as far as a different image
+  of the same class, which is what pixel-space FPS has to cope with.
 
 The test set is never derived: it stays the balanced real test split.
 """
@@ -20,7 +23,7 @@ import numpy as np
 from farpoint.errors import InputError
 from farpoint.eval.data import LabeledSet
 
-SETTINGS = ("balanced", "long-tailed", "redundant")
+SETTINGS = ("balanced", "long-tailed", "redundant", "redundant-shift")
 
 
 @dataclass
@@ -85,24 +88,29 @@ def jitter_copies(
 
 
 def redundant(
-    pool: LabeledSet, n_sources: int = 100, mean_copies: float = 20.0, seed: int = 0
+    pool: LabeledSet,
+    n_sources: int = 100,
+    mean_copies: float = 20.0,
+    seed: int = 0,
+    shift: int = 0,
+    name: str = "redundant",
 ) -> Derived:
     rng = np.random.default_rng(seed)
     n_sources = min(n_sources, len(pool))
     sources = np.sort(rng.choice(len(pool), size=n_sources, replace=False))
     lengths = scene_lengths(n_sources, mean_copies, rng)
     images = [
-        jitter_copies(pool.images[s], int(m), rng)
+        jitter_copies(pool.images[s], int(m), rng, shift=shift)
         for s, m in zip(sources, lengths, strict=True)
     ]
     src = np.repeat(sources, lengths)
     derived = LabeledSet(np.concatenate(images), pool.labels[src])
     return Derived(
-        "redundant",
+        name,
         derived,
         src,
         (
-            f"{n_sources} distinct source images, {src.size} items "
+            f"{n_sources} distinct source images, {src.size} items, shift <= {shift} px "
             f"(copies per source: mean {lengths.mean():.1f}, max {lengths.max()})"
         ),
     )
@@ -113,11 +121,13 @@ def derive(pool: LabeledSet, setting: str, seed: int = 0, **options: float) -> D
         return Derived("balanced", pool, np.arange(len(pool)), f"{len(pool)} images")
     if setting == "long-tailed":
         return long_tailed(pool, imbalance=float(options.get("imbalance", 50.0)), seed=seed)
-    if setting == "redundant":
+    if setting in ("redundant", "redundant-shift"):
         return redundant(
             pool,
             n_sources=int(options.get("n_sources", 100)),
             mean_copies=float(options.get("mean_copies", 20.0)),
             seed=seed,
+            shift=1 if setting == "redundant-shift" else 0,
+            name=setting,
         )
     raise InputError(f"unknown setting {setting!r}; choose from {', '.join(SETTINGS)}")

@@ -35,6 +35,7 @@ from farpoint.select.greedy import run_greedy
 
 _FM = {"reassoc", "contract"}
 _MARGIN = 1e-9
+_PARALLEL_MIN = 1 << 26
 
 
 @nb.njit(parallel=True, cache=True, fastmath=_FM)
@@ -290,9 +291,12 @@ class CpuSelector:
 
     name = "cpu"
 
-    def __init__(self, *, bucket_size: int = 256, growth: float = 2.0) -> None:
+    def __init__(
+        self, *, bucket_size: int = 256, growth: float = 4.0, threads: int | None = None
+    ) -> None:
         self.bucket_size = bucket_size
         self.growth = growth
+        self.threads = threads
 
     def select(
         self,
@@ -313,10 +317,19 @@ class CpuSelector:
         engine = PrunedEngine(
             x, n_pool + k, bucket_size=self.bucket_size, growth=self.growth
         )
-        return run_greedy(
-            engine, x, k, start=start, labeled=pool, min_distance=min_distance,
-            constraints=constraints, backend=self.name,
-        )
+        # a pruned pass is short: below ~64M elements thread hand-offs cost more than they
+        # save (badly so on a shared, loaded machine), so small inputs run on one thread
+        big = n * x.shape[1] >= _PARALLEL_MIN
+        threads = self.threads or (nb.config.NUMBA_NUM_THREADS if big else 1)
+        before = nb.get_num_threads()
+        nb.set_num_threads(max(1, min(threads, nb.config.NUMBA_NUM_THREADS)))
+        try:
+            return run_greedy(
+                engine, x, k, start=start, labeled=pool, min_distance=min_distance,
+                constraints=constraints, backend=self.name,
+            )
+        finally:
+            nb.set_num_threads(before)
 
 
 def _validate_pool(labeled: np.ndarray | None, d: int) -> np.ndarray | None:
