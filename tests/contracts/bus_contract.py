@@ -237,6 +237,36 @@ class BusContract:
         assert quiet(again, 1.5) == []
         again.close()
 
+    def test_a_message_that_keeps_failing_unexpectedly_is_dead_lettered_after_retries(
+        self, bus: Bus, unique_name: str
+    ) -> None:
+        topic, group = f"{unique_name}.buggy", f"{unique_name}-g"
+        bus.ensure_topics({topic: 1, f"{topic}.dlq": 1})
+        bus.publish(topic, b"crashes")
+        bus.publish(topic, b"fine")
+        attempts: dict[bytes, int] = defaultdict(int)
+        stop = threading.Event()
+
+        def handler(message: Message) -> None:
+            attempts[message.value] += 1
+            if message.value == b"crashes":
+                raise ZeroDivisionError("a bug, not the broker")
+            stop.set()
+
+        thread, result = run_in_thread(
+            run_worker, bus, [topic], group, handler, stop_event=stop, max_retries=2,
+            backoff_s=0.01,
+        )
+        thread.join(DEADLINE_S)
+        assert not thread.is_alive()
+        assert "error" not in result, result.get("error")
+        assert attempts == {b"crashes": 3, b"fine": 1}
+        dlq = bus.consumer([f"{topic}.dlq"], f"{unique_name}-dlq-reader")
+        dead = drain(dlq, 1)
+        dlq.close()
+        assert [m.value for m in dead] == [b"crashes"]
+        assert dead[0].headers["error-type"] == "ZeroDivisionError"
+
     def test_retryable_errors_are_retried_then_left_uncommitted(
         self, bus: Bus, unique_name: str
     ) -> None:

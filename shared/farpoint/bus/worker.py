@@ -127,6 +127,16 @@ def _handle(
                 else:
                     log.error("poison message %s (trace %s) skipped: %s", where, trace, exc)
                 return
+            if attempt >= max_retries and dead_letter_on and not _infrastructure_failure(exc):
+                # Not a known transient failure and it keeps failing: a bug or an input our code
+                # cannot handle. Dead-letter it so the partition keeps flowing instead of the
+                # group redelivering it forever.
+                dlq = dead_letter(bus, message, exc, dlq_suffix)
+                log.error(
+                    "message %s (trace %s) failed %d times with an unexpected error -> %s: %r",
+                    where, trace, attempt + 1, dlq, exc,
+                )
+                return
             if attempt >= max_retries:
                 log.error(
                     "message %s (trace %s) failed %d times, giving up uncommitted: %s",
@@ -140,3 +150,12 @@ def _handle(
                 where, trace, exc, attempt, max_retries, delay,
             )
             time.sleep(delay)
+
+
+def _infrastructure_failure(exc: BaseException) -> bool:
+    """A failure of a dependency (store, broker, network) that a redelivery may heal."""
+    from farpoint.errors import FarpointError
+
+    if isinstance(exc, FarpointError):
+        return exc.retryable
+    return isinstance(exc, OSError | ConnectionError | TimeoutError)
