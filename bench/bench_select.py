@@ -53,6 +53,7 @@ def run_cell(method: str, n: int, d: int, k: int, kind: str) -> dict[str, object
         from farpoint.select import get_selector
 
         get_selector(method).select(x[:1000], 10)
+    r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     if method == "fpsample":
         import fpsample
@@ -63,8 +64,10 @@ def run_cell(method: str, n: int, d: int, k: int, kind: str) -> dict[str, object
 
         idx = get_selector(method).select(x, k, start=0).indices
     secs = time.perf_counter() - t0
+    r1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # MiB (Linux: KiB)
-    return {"secs": secs, "rss_mib": rss, "picks": idx.tolist()}
+    return {"secs": secs, "cpu_s": cpu, "rss_mib": rss, "picks": idx.tolist()}
 
 
 def child(args: list[str], timeout: float) -> dict[str, object]:
@@ -104,7 +107,7 @@ def main() -> None:
     sys.stdout.write(
         f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; "
         f"data: {a.data}; start index 0; wall seconds, peak RSS MiB per subprocess\n\n"
-        "| n | d | k | " + " | ".join(f"{m} s (RSS)" for m in methods)
+        "| n | d | k | " + " | ".join(f"{m} wall / cpu s (RSS)" for m in methods)
         + " | cpu vs fpsample | cpu vs reference | picks == reference |\n"
         + "|---" * (4 + len(methods) + 2) + "|\n"
     )
@@ -122,7 +125,7 @@ def main() -> None:
         for m in methods:
             r = row[m]
             if "secs" in r:
-                cols.append(f"{r['secs']:.2f} ({r['rss_mib']:.0f})")
+                cols.append(f"{r['secs']:.2f} / {r['cpu_s']:.2f} ({r['rss_mib']:.0f})")
             else:
                 cols.append(str(r.get("skip") or r.get("error")))
 

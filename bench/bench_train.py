@@ -113,7 +113,7 @@ def main() -> int:
             cases += [("swav", "fashion-mnist 32x32, cifar stem", fashion, bs, w),
                       ("swav", "vtest 100x75, imagenet stem", video, bs, w)]
     cases += [("autoencoder", "fashion-mnist 32x32", fashion, 128, 0),
-              ("autoencoder", "vtest 100x75 -> 80x96", video, 128, 0)]
+              ("autoencoder", "vtest 100x75 -> 96x80", video, 128, 0)]
     rows = []
     for method, data, frames, bs, width in cases:
         torch.manual_seed(0)

@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from farpoint.embed.base import get_embedder
 from farpoint.errors import InputError, NotFoundError
 from farpoint.train.checkpoint import (
@@ -16,7 +17,6 @@ from farpoint.train.checkpoint import (
     read_checkpoint,
     save_checkpoint,
 )
-
 from tests.data import fashion_mnist
 
 torch.set_num_threads(1)

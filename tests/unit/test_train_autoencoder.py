@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+
 from farpoint.models.autoencoder import Autoencoder
 from farpoint.train.autoencoder import AutoencoderConfig, AutoencoderMethod, training_size
-
 from tests.data import fashion_mnist
 
 torch.set_num_threads(1)

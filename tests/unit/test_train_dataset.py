@@ -6,6 +6,7 @@ import json
 
 import numpy as np
 import pytest
+
 from farpoint.errors import InputError
 from farpoint.store.local import LocalStore
 from farpoint.train.dataset import (
@@ -15,7 +16,6 @@ from farpoint.train.dataset import (
     letterbox_uint8,
     load_frame_set,
 )
-
 from tests.data import bikes_small, fixture_images, opencv_sample
 
 

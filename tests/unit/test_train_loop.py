@@ -8,12 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from farpoint.errors import InputError
 from farpoint.train.checkpoint import read_checkpoint
 from farpoint.train.dataset import FrameSet
 from farpoint.train.loop import loss_plot_path, parse_duration, train_on_frames
 from farpoint.train.swav import SwavConfig
-
 from tests.data import fashion_mnist, opencv_sample
 
 torch.set_num_threads(1)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from farpoint.train.swav import SwavConfig, SwavModel, sinkhorn, swapped_prediction_loss
 
+from farpoint.train.swav import SwavConfig, SwavModel, sinkhorn, swapped_prediction_loss
 from tests.data import fashion_mnist
 
 torch.set_num_threads(1)

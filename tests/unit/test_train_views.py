@@ -7,6 +7,7 @@ import logging
 import numpy as np
 import pytest
 import torch
+
 from farpoint.train.views import (
     PairSampler,
     augment,
@@ -15,7 +16,6 @@ from farpoint.train.views import (
     random_resized_crop,
     temporal_view_config,
 )
-
 from tests.data import opencv_gz_video, opencv_sample
 
 torch.set_num_threads(1)
