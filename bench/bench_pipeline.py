@@ -321,7 +321,7 @@ def markdown(result: dict, target_minutes: float) -> str:
     for k2, v in ext_by.items():
         if k2.startswith("embed"):
             lines.append(
-                f"| **whole run, {k2.split()[1]}** (sum of stages) | | | | | "
+                f"| **whole run, {k2.split()[1]}** (sum of stage wall s, upper bound) | | | | | "
                 f"**{common + v:.0f}** | {(common + v) / 60:.1f} min for {target_minutes:g} min |"
             )
     m = result["machine"]

@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from farpoint.settings import KafkaSettings, S3Settings, Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,9 +9,7 @@ the object store and writing their outputs there.
 from __future__ import annotations
 
 import logging
-import sys
 import time
-import types
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -374,19 +372,3 @@ def select_vectors(
         min_distance=min_distance,
         **options,
     )
-
-
-class _CallableModule(types.ModuleType):
-    """``farpoint.select`` is both the selection subpackage and the pipeline entry point.
-
-    Importing the subpackage binds ``farpoint.select`` to the module, shadowing the lazy API
-    attribute of ``farpoint/__init__.py``; making that module callable keeps
-    ``farpoint.select(inputs, k, out)`` (the documented API) and ``farpoint.select.select_points``
-    both working, whichever is imported first.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> SelectResult:
-        return select(*args, **kwargs)
-
-
-sys.modules["farpoint.select"].__class__ = _CallableModule

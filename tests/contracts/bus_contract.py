@@ -14,6 +14,7 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
+
 from farpoint.bus import TRACE_HEADER, Bus, Consumer, Message, run_worker
 from farpoint.errors import InputError, TransientError
 

@@ -16,6 +16,7 @@ from urllib.request import url2pathname
 
 import numpy as np
 import pytest
+
 from farpoint.errors import InputError, NotFoundError
 from farpoint.store.base import Store, get_array, put_array
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import pytest
 import uvicorn
+
 from farpoint.auth import KeyRegistry
 from farpoint.settings import KafkaSettings, S3Settings, SecuritySettings, Settings
 from farpoint.store import S3Store
@@ -57,7 +58,6 @@ def _free_port() -> int:
 def stack(s3_settings: S3Settings, kafka_settings: KafkaSettings) -> Iterator[Stack]:
     from farpoint.bus.factory import make_bus
     from farpoint.jobs.events import Topics
-
     from services.common.context import ServiceContext
     from services.gateway.app import create_app
 

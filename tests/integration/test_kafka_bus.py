@@ -14,10 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from farpoint.bus import KafkaBus
-from farpoint.settings import KafkaSettings
 from kafka.admin import KafkaAdminClient
 
+from farpoint.bus import KafkaBus
+from farpoint.settings import KafkaSettings
 from tests.contracts.bus_contract import BusContract, drain, quiet
 
 pytestmark = pytest.mark.integration

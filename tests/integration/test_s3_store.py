@@ -9,11 +9,11 @@ import socket
 import uuid
 
 import pytest
+from minio import Minio
+
 from farpoint.errors import ConfigError, TransientError
 from farpoint.settings import S3Settings
 from farpoint.store import S3Store
-from minio import Minio
-
 from tests.contracts.store_contract import BIG, PART, StoreContract
 
 pytestmark = pytest.mark.integration

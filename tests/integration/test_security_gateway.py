@@ -13,9 +13,9 @@ from typing import Any
 
 import httpx
 import pytest
+
 from farpoint.jobs.keys import JobKeys, ModelKeys
 from farpoint.jobs.state import JobState
-
 from tests.data import bikes_small, fixture
 from tests.integration.security_stack import Stack, stack, tenant_name  # noqa: F401
 

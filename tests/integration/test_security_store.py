@@ -11,13 +11,13 @@ import urllib.request
 from datetime import timedelta
 
 import pytest
+from minio import Minio
+
 from farpoint.auth import Authenticator, KeyRegistry
 from farpoint.security.errors import PayloadTooLargeError, UnauthorizedError
 from farpoint.security.limits import guard_upload
 from farpoint.settings import S3Settings, SecuritySettings
 from farpoint.store import S3Store
-from minio import Minio
-
 from tests.data import bikes_small
 
 pytestmark = pytest.mark.integration

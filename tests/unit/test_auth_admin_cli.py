@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from farpoint.auth import KeyRegistry
 from farpoint.cli import main
 from farpoint.store.local import LocalStore

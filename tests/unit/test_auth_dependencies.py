@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fastapi import Depends, FastAPI
+from fastapi.testclient import TestClient
+
 from farpoint.auth import Authenticator, KeyRegistry, Principal, Role
 from farpoint.auth.dependencies import authenticate, install_auth, require_role
 from farpoint.store.local import LocalStore
-from fastapi import Depends, FastAPI
-from fastapi.testclient import TestClient
 
 
 def make_app(auth: Authenticator | None) -> FastAPI:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from farpoint.auth import keys as keylib
 from farpoint.auth.principal import Principal, Role, check_tenant
 from farpoint.errors import InputError

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+
 from farpoint.auth import Authenticator, KeyRegistry, Role
 from farpoint.errors import InputError, NotFoundError
 from farpoint.security.errors import UnauthorizedError

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
 from farpoint.auth import Authenticator, KeyRegistry
 from farpoint.auth.dependencies import install_auth
 from farpoint.auth.routes import keys_router
 from farpoint.store.local import LocalStore
-from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 
 def test_admin_manages_own_tenant_keys_only(tmp_path: Path) -> None:

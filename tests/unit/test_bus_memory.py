@@ -6,11 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+
 from farpoint.bus import MemoryBus, Message, make_bus
 from farpoint.bus.worker import is_poison
 from farpoint.errors import ConfigError, DecodeError, InputError, NotFoundError, TransientError
 from farpoint.settings import KafkaSettings, Settings
-
 from tests.contracts.bus_contract import BusContract, drain
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+
 from farpoint.embed import get_embedder
 from farpoint.errors import InputError, NotFoundError
 from farpoint.ingest import iter_frames
-
 from tests.data import bikes_small
 
 

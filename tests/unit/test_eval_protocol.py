@@ -77,3 +77,18 @@ def test_run_cell_is_paired_and_summarised(tmp_path, monkeypatch) -> None:
     assert "| pixels+fps |" in md and "tiny / balanced" in md and "- n1" in md
     with pytest.raises(InputError, match="larger"):
         run_cell(ds, derive(ds.pool, "balanced"), methods, k=500, iterations=2, probe=probe)
+
+
+def test_paper_probe_recipe_runs_with_early_stopping() -> None:
+    """The --paper recipe (ResNet18, SGD, crop + flip, early stopping) on a tiny set, 2 epochs."""
+    from dataclasses import replace
+
+    from farpoint.eval.probe import paper_probe, train_probe
+
+    ds = _tiny_dataset()
+    cfg = replace(paper_probe("cpu"), epochs=2, patience=1, batch_size=16)
+    acc, per_class = train_probe(
+        ds.pool.images[:32], ds.pool.labels[:32], ds.test.images, ds.test.labels,
+        n_classes=3, seed=0, config=cfg, val_x=ds.val.images, val_y=ds.val.labels,
+    )
+    assert 0.0 <= acc <= 1.0 and per_class.shape == (3,)

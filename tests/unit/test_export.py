@@ -9,12 +9,12 @@ import re
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
+
 from farpoint.export import Pick, covering_radius_curve, export_frames, write_manifest, write_report
 from farpoint.export.manifest import CSV_FIELDS, MANIFEST_VERSION
 from farpoint.ingest import iter_frames
 from farpoint.store.local import LocalStore
-from PIL import Image
-
 from tests.data import BIKES_SMALL_SIZE, bikes_small, fixture_images
 
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+
 from farpoint.errors import DecodeError, InputError, NotFoundError
 from farpoint.ingest import DecodeReport, expand_inputs, iter_frames, reread_frames
 from farpoint.ingest.video import iter_video_frames, scaled_size
-
 from tests.data import (
     BIKES_SMALL_FRAMES,
     BIKES_SMALL_SIZE,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from farpoint.errors import InputError
 from farpoint.normalize import apply_reducer, fit_reducer, normalize
 from farpoint.normalize.pca import PCAReducer

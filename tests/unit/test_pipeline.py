@@ -7,12 +7,12 @@ import json
 import math
 from pathlib import Path
 
-import farpoint
 import numpy as np
 import pytest
+
+import farpoint
 from farpoint.errors import InputError
 from farpoint.select import select_points
-
 from tests.data import bikes_small, fixture_images
 
 

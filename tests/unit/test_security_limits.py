@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+
 from farpoint.errors import InputError
 from farpoint.jobs.state import JobState
 from farpoint.security.errors import (
@@ -17,7 +18,6 @@ from farpoint.security.limits import check_k, guard_upload
 from farpoint.security.quota import count_active_jobs, enforce_job_quota
 from farpoint.settings import SecuritySettings
 from farpoint.store.local import LocalStore
-
 from tests.data import bikes_small, fixture
 
 

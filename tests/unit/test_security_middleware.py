@@ -7,13 +7,14 @@ import logging
 from pathlib import Path
 
 import pytest
+from fastapi import Depends, FastAPI, Request
+from fastapi.testclient import TestClient
+
 from farpoint.auth import Authenticator, KeyRegistry, Principal
 from farpoint.auth.dependencies import install_auth, require_role
 from farpoint.security.audit import AuditMiddleware, outcome_of
 from farpoint.security.body_limit import BodySizeLimitMiddleware
 from farpoint.store.local import LocalStore
-from fastapi import Depends, FastAPI, Request
-from fastapi.testclient import TestClient
 
 
 def make_app(registry: KeyRegistry) -> FastAPI:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from farpoint.errors import ConfigError
 from farpoint.security.production import credential_problems, validate_production
 from farpoint.settings import S3Settings, SecuritySettings, Settings

@@ -16,9 +16,9 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
-from farpoint.security.sniff import SNIFF_BYTES, sniff
 from PIL import Image
 
+from farpoint.security.sniff import SNIFF_BYTES, sniff
 from tests.data import bikes_small, fixture
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from farpoint.store import LocalStore
 
+from farpoint.store import LocalStore
 from tests.contracts.store_contract import StoreContract
 
 

