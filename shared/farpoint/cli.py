@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _optional_commands() -> list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]]:
     """Commands whose code lives in other modules (added when importable)."""
-    out = []
+    out: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = []
     for name, module, help_text in (
         ("train", "farpoint.train.cli", "train a SwAV or autoencoder embedder on your own data"),
         ("eval", "farpoint.eval.cli", "measure selection quality against random on labeled data"),
@@ -152,7 +152,9 @@ def _optional_commands() -> list[tuple[str, str, Callable[[argparse.ArgumentPars
     ):
         try:
             mod = __import__(module, fromlist=["add_arguments"])
-        except ImportError:
+        except ModuleNotFoundError as exc:
+            if exc.name != module:  # the module exists but is broken: say so
+                raise
             continue
         adder = getattr(mod, "add_arguments", None) or getattr(mod, f"add_{name}_arguments", None)
         runner = getattr(mod, "run", None) or getattr(mod, f"run_{name}", None)

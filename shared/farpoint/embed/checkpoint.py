@@ -52,7 +52,7 @@ def infer_arch(state: dict[str, torch.Tensor]) -> str:
         ids = {int(k.split(".")[1]) for k in state if k.startswith(f"layer{layer}.")}
         blocks.append(len(ids))
     bottleneck = any(k.endswith("conv3.weight") for k in state)
-    arch = _LAYOUTS.get((*blocks, bottleneck))
+    arch = _LAYOUTS.get((blocks[0], blocks[1], blocks[2], blocks[3], bottleneck))
     if arch is None:
         raise InputError(f"state dict is not a torchvision ResNet (blocks per layer {blocks})")
     return arch

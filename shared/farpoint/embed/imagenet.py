@@ -40,7 +40,8 @@ class _Pooled(torch.nn.Module):
         self.net = net
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.net.extract_features(x).mean(dim=(2, 3))
+        features: torch.Tensor = self.net.extract_features(x)  # type: ignore[operator]
+        return features.mean(dim=(2, 3))
 
 
 def load_network(device: str) -> torch.nn.Module:

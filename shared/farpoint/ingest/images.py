@@ -38,8 +38,8 @@ def is_archive(path: str | Path) -> bool:
 def decode_image(data: bytes | Path, width: int | None = 100) -> np.ndarray:
     """Decode image bytes (or a file) to ``(H, W, 3)`` uint8 RGB, shrunk to ``width``."""
     try:
-        with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as im:
-            im = im.convert("RGB")
+        with Image.open(io.BytesIO(data) if isinstance(data, bytes) else data) as opened:
+            im: Image.Image = opened.convert("RGB")
             if width and im.width > width:
                 h = max(1, round(im.height * width / im.width))
                 im = im.resize((width, h), Image.Resampling.BILINEAR)
