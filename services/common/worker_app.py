@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse
 
 from farpoint.bus.base import Message
 from farpoint.bus.worker import run_worker
+from farpoint.errors import ConfigError
 from services.common.context import ServiceContext
 from services.common.metrics import render
 
@@ -96,8 +97,19 @@ def add_probes(app: FastAPI, ready: Callable[[], bool]) -> None:
 def make_worker_app(
     ctx: ServiceContext, name: str, topics: list[str], handler: Callable[[Message], None]
 ) -> FastAPI:
-    """A service whose work is consuming ``topics`` with ``handler``."""
-    loop = WorkerLoop(ctx, name, topics, handler)
+    """A service whose work is consuming ``topics`` with ``handler``.
+
+    The group is ``settings.kafka.consumer_group`` when the deployment sets it (the chart does:
+    KEDA scales on that group's lag), else ``<topic_prefix><name>``. A ``settings.kafka.topic``
+    that is not among ``topics`` is a deployment that watches the wrong topic: refused.
+    """
+    kafka = ctx.settings.kafka
+    if kafka.topic is not None and kafka.topic not in topics:
+        raise ConfigError(
+            f"FARPOINT_KAFKA__TOPIC={kafka.topic} but the {name} service consumes "
+            f"{', '.join(topics)}"
+        )
+    loop = WorkerLoop(ctx, name, topics, handler, group=kafka.consumer_group)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

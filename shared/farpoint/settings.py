@@ -2,15 +2,18 @@
 
 Nested fields use a double underscore: ``FARPOINT_S3__ENDPOINT=127.0.0.1:8333``,
 ``FARPOINT_KAFKA__BOOTSTRAP=127.0.0.1:9092``. Secrets may also come from files
-(``FARPOINT_S3__SECRET_KEY_FILE``), as Kubernetes Secrets mount them.
+(``FARPOINT_S3__SECRET_KEY_FILE``, ``FARPOINT_KAFKA__SASL_PASSWORD_FILE``), as Kubernetes Secrets
+mount them. The Helm chart (charts/farpoint) sets only variables that map to a field here;
+tests/chart/test_env_contract.py holds it to that (:mod:`farpoint.envcheck`).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +22,13 @@ def _cache_dir() -> Path:
 
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "farpoint"
+
+
+def _read_secret(path: Path, what: str) -> str:
+    try:
+        return path.read_text().strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read {what} from {path}: {exc.strerror or exc}") from exc
 
 
 class S3Settings(BaseModel):
@@ -37,12 +47,24 @@ class S3Settings(BaseModel):
     @model_validator(mode="after")
     def _secret_from_file(self) -> S3Settings:
         if self.secret_key_file is not None:
-            self.secret_key = self.secret_key_file.read_text().strip()
+            self.secret_key = _read_secret(self.secret_key_file, "the S3 secret key")
         return self
 
 
+SecurityProtocol = Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"]
+SaslMechanism = Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"]
+
+
 class KafkaSettings(BaseModel):
-    """The Kafka bus (kafka-python client)."""
+    """The Kafka bus (kafka-python client), its security and this service's place on it.
+
+    ``security_protocol`` and the ``sasl_*`` / ``ssl_*`` fields go to every kafka-python client
+    (see :func:`farpoint.bus.kafka.client_config`); SASL needs a mechanism, a user name and a
+    password (``sasl_password`` or, as the chart mounts it, ``sasl_password_file``). ``topic`` and
+    ``consumer_group`` describe one consuming service as its deployment sees it (the chart sets
+    both, KEDA scales on that group's lag): the worker consumes as ``consumer_group`` when set and
+    refuses to start when ``topic`` is not one it consumes.
+    """
 
     bootstrap: str = "127.0.0.1:9092"
     client_id: str = "farpoint"
@@ -52,6 +74,43 @@ class KafkaSettings(BaseModel):
     dead_letter_suffix: str = ".dlq"
     request_timeout_ms: int = 30000
     max_poll_interval_ms: int = 900000
+    security_protocol: SecurityProtocol = "PLAINTEXT"
+    sasl_mechanism: SaslMechanism | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    sasl_password_file: Path | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    ssl_check_hostname: bool = True
+    topic: str | None = None
+    consumer_group: str | None = None
+
+    @field_validator("security_protocol", "sasl_mechanism", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("sasl_mechanism", "sasl_username", "topic", "consumer_group", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _password_from_file(self) -> KafkaSettings:
+        if self.sasl_password_file is not None:
+            self.sasl_password = SecretStr(
+                _read_secret(self.sasl_password_file, "the Kafka SASL password")
+            )
+        return self
+
+    @property
+    def uses_sasl(self) -> bool:
+        return self.security_protocol.startswith("SASL_")
+
+    @property
+    def uses_tls(self) -> bool:
+        return self.security_protocol in ("SSL", "SASL_SSL")
 
 
 class SecuritySettings(BaseModel):
@@ -68,19 +127,42 @@ class SecuritySettings(BaseModel):
     key_cache_s: float = Field(10.0, ge=0.0)
 
 
+LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+
+
 class Settings(BaseSettings):
-    """All of farpoint's settings."""
+    """All of farpoint's settings.
+
+    ``service``, ``host``, ``port`` and ``log_level`` are the process's own (``farpoint serve``;
+    its ``--host`` / ``--port`` / ``--log-level`` flags win over them). ``host`` defaults to the
+    loopback for local runs; a container must listen on all interfaces (the chart sets
+    ``FARPOINT_HOST=0.0.0.0``). An unset ``port`` means the service's own default port.
+    """
 
     model_config = SettingsConfigDict(
         env_prefix="FARPOINT_", env_nested_delimiter="__", extra="ignore"
     )
 
+    service: str | None = None
+    host: str = "127.0.0.1"
+    port: int | None = Field(default=None, ge=1, le=65535)
+    log_level: LogLevel = "info"
     cache_dir: Path = Field(default_factory=_cache_dir)
     device: str = "auto"
     dev_mode: bool = True
     s3: S3Settings = Field(default_factory=S3Settings)
     kafka: KafkaSettings = Field(default_factory=KafkaSettings)
     security: SecuritySettings = Field(default_factory=SecuritySettings)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("service", mode="before")
+    @classmethod
+    def _blank_service(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache(maxsize=1)

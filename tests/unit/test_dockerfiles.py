@@ -126,6 +126,8 @@ def test_healthcheck_entrypoint_and_port(dockerfile: tuple[str, list[tuple[str, 
     assert ops.get("EXPOSE") == "8000"
     env = " ".join(a for op, a in ins if op == "ENV")
     assert "FARPOINT_DEV_MODE=false" in env, f"{name}: production images must not be in dev mode"
+    # `farpoint serve` listens on 127.0.0.1 unless told: a container must listen on every address
+    assert "FARPOINT_HOST=0.0.0.0" in env and "FARPOINT_PORT=8000" in env, f"{name}: host/port"
 
 
 def test_dependency_layer_is_built_before_the_code(

@@ -2,6 +2,7 @@
 {{- define "farpoint.configData" -}}
 {{- $v := .Values -}}
 FARPOINT_DEV_MODE: {{ $v.settings.devMode | quote }}
+FARPOINT_HOST: {{ $v.settings.listenHost | quote }}
 FARPOINT_LOG_LEVEL: {{ $v.settings.logLevel | quote }}
 FARPOINT_CACHE_DIR: /cache/farpoint
 FARPOINT_KAFKA__BOOTSTRAP: {{ $v.kafka.bootstrap | quote }}

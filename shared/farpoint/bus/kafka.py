@@ -9,6 +9,11 @@
   ``auto_offset_reset=earliest``: a worker commits a message's offset (``offset + 1``) only after
   its outputs are durable, so a message taken but not committed is redelivered after a rebalance.
 * Headers carry a ``trace-id`` (see :mod:`farpoint.bus.trace`); values travel as UTF-8.
+* Every client (producer, consumers, admin) gets the same connection and security settings from
+  :func:`client_config`: ``security_protocol`` PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL, SASL
+  PLAIN / SCRAM-SHA-256 / SCRAM-SHA-512 with a user name and password, and a CA file for TLS
+  (Strimzi's cluster CA). A half-configured SASL/TLS setup is refused with a ConfigError when the
+  bus is built, before anything connects.
 
 Topic names are used as given; services build them with ``KafkaSettings.topic_prefix``.
 """
@@ -39,6 +44,59 @@ def _key_bytes(key: str | bytes | None) -> bytes | None:
 
 def _transient(what: str, bootstrap: str, exc: Exception) -> TransientError:
     return TransientError(f"Kafka at {bootstrap}: {what} failed: {type(exc).__name__}: {exc}")
+
+
+def client_config(settings: KafkaSettings) -> dict[str, Any]:
+    """The keyword arguments every kafka-python 3.x client gets: servers, id, timeout, security.
+
+    Raises :class:`ConfigError` when SASL lacks a mechanism, user name or password, or a TLS file
+    named in the settings does not exist. The result holds the SASL password: never log it.
+    """
+    servers = [s.strip() for s in settings.bootstrap.split(",") if s.strip()]
+    if not servers:
+        raise ConfigError("FARPOINT_KAFKA__BOOTSTRAP is empty; expected host:port[,host:port...]")
+    config: dict[str, Any] = {
+        "bootstrap_servers": servers,
+        "client_id": settings.client_id,
+        "request_timeout_ms": settings.request_timeout_ms,
+        "security_protocol": settings.security_protocol,
+    }
+    if settings.uses_sasl:
+        password = settings.sasl_password.get_secret_value() if settings.sasl_password else ""
+        missing = [
+            name
+            for name, value in (
+                ("FARPOINT_KAFKA__SASL_MECHANISM", settings.sasl_mechanism),
+                ("FARPOINT_KAFKA__SASL_USERNAME", settings.sasl_username),
+                ("FARPOINT_KAFKA__SASL_PASSWORD(_FILE)", password),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                f"Kafka security_protocol {settings.security_protocol} needs {', '.join(missing)}"
+            )
+        config["sasl_mechanism"] = settings.sasl_mechanism
+        config["sasl_plain_username"] = settings.sasl_username
+        config["sasl_plain_password"] = password
+    if settings.uses_tls:
+        for name, path in (
+            ("ssl_cafile", settings.ssl_cafile),
+            ("ssl_certfile", settings.ssl_certfile),
+            ("ssl_keyfile", settings.ssl_keyfile),
+        ):
+            if path is None:
+                continue
+            if not path.is_file():
+                raise ConfigError(f"FARPOINT_KAFKA__{name.upper()}: no such file {path}")
+            config[name] = str(path)
+        config["ssl_check_hostname"] = settings.ssl_check_hostname
+    elif settings.ssl_cafile or settings.ssl_certfile or settings.ssl_keyfile:
+        log.warning(
+            "Kafka TLS files are set but security_protocol is %s: they are not used",
+            settings.security_protocol,
+        )
+    return config
 
 
 class KafkaBusConsumer:
@@ -101,6 +159,7 @@ class KafkaBus:
     def __init__(self, settings: KafkaSettings, **consumer_overrides: Any) -> None:
         """``consumer_overrides`` go to every ``KafkaConsumer`` (e.g. ``session_timeout_ms``)."""
         self.settings = settings
+        self._config = client_config(settings)  # refuses a half-configured SASL/TLS setup now
         self._consumer_overrides = consumer_overrides
         self._producer: KafkaProducer | None = None
         self._admin: KafkaAdminClient | None = None
@@ -108,11 +167,7 @@ class KafkaBus:
         self._lock = threading.Lock()
 
     def _common(self) -> dict[str, Any]:
-        return {
-            "bootstrap_servers": self.settings.bootstrap.split(","),
-            "client_id": self.settings.client_id,
-            "request_timeout_ms": self.settings.request_timeout_ms,
-        }
+        return dict(self._config)
 
     def _admin_client(self) -> KafkaAdminClient:
         if self._admin is None:

@@ -51,6 +51,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0, help="seed of iteration 0 (and of the pools)")
     p.add_argument("--out", default="eval-out",
                    help="a folder (eval.md + eval.json) or a .md path (default eval-out)")
+    p.add_argument("--threads", type=int, default=0,
+                   help="torch CPU threads (default: min(2, cores)); 1 when sharing the CPU")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
 
 
@@ -132,7 +134,7 @@ def run(args: argparse.Namespace) -> int:
 
             probe = replace(probe, device=device)
     if device == "cpu":
-        torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+        torch.set_num_threads(args.threads or max(1, min(2, os.cpu_count() or 1)))
 
     def progress(msg: str) -> None:
         if not args.quiet:
@@ -141,6 +143,21 @@ def run(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     budgets = _budgets(args.k, args.datasets)
     cells: list[dict[str, Any]] = []
+    command = "farpoint eval " + shlex.join(sys.argv[2:] if len(sys.argv) > 2 else [])
+
+    def result(video: dict[str, Any] | None) -> dict[str, Any]:
+        return {
+            "command": command,
+            "machine": _machine(),
+            "probe": f"{probe.name}: {probe.describe()}",
+            "iterations": args.iterations,
+            "methods": [m.name for m in methods],
+            "seconds": time.perf_counter() - t0,
+            "cells": cells,
+            "video": video,
+            "notes": notes,
+        }
+
     for dname in args.datasets:
         ds = load_dataset(dname, pool_size=args.pool_size, seed=args.seed)
         if args.paper:
@@ -155,6 +172,7 @@ def run(args: argparse.Namespace) -> int:
                     models=models, seed=args.seed, device=device, progress=progress,
                 )
                 cells.append(cell.as_dict())
+                write_results(result(None), args.out)  # partial results survive an interrupt
                 progress(f"{dname}/{setting} k={k} done in {cell.seconds:.0f}s")
     video = None
     if not args.no_video:
@@ -162,17 +180,6 @@ def run(args: argparse.Namespace) -> int:
 
         embedders = sorted({m.embedder for m in methods if m.embedder})
         video = video_coverage([int(k) for k in args.video_k], embedders, models=models)
-    result = {
-        "command": "farpoint eval " + shlex.join(sys.argv[2:] if len(sys.argv) > 2 else []),
-        "machine": _machine(),
-        "probe": f"{probe.name}: {probe.describe()}",
-        "iterations": args.iterations,
-        "methods": [m.name for m in methods],
-        "seconds": time.perf_counter() - t0,
-        "cells": cells,
-        "video": video,
-        "notes": notes,
-    }
-    md, js = write_results(result, args.out)
+    md, js = write_results(result(video), args.out)
     sys.stdout.write(f"wrote {md} and {js}\n")
     return 0
