@@ -150,9 +150,9 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(default_factory=_cache_dir)
     device: str = "auto"
     dev_mode: bool = True
-    s3: S3Settings = Field(default_factory=S3Settings)
-    kafka: KafkaSettings = Field(default_factory=KafkaSettings)
-    security: SecuritySettings = Field(default_factory=SecuritySettings)
+    s3: S3Settings = Field(default_factory=lambda: S3Settings())
+    kafka: KafkaSettings = Field(default_factory=lambda: KafkaSettings())
+    security: SecuritySettings = Field(default_factory=lambda: SecuritySettings())
 
     @field_validator("log_level", mode="before")
     @classmethod
