@@ -11,7 +11,8 @@ help:
 	@echo "make setup        create/reuse the virtualenv (.venv -> ~/.cache/farpoint/venv-py311)"
 	@echo "make demo         set up, then pick 12 frames from a real street video; prints the report path"
 	@echo "make test         set up, start Kafka + S3 (or reuse), run all tests, stop what it started"
-	@echo "make up / down    start / stop the local Kafka (KRaft) and S3 (SeaweedFS) servers"
+	@echo "make up / down    start / stop local Kafka (KRaft) + S3 (SeaweedFS) + every service"
+	@echo "make infra-up     only the Kafka and S3 servers (infra-down stops them)"
 	@echo "make chart-check  lint, render and validate the Helm chart"
 	@echo "make lint         ruff + mypy"
 	@echo "make proto        regenerate protobuf code from proto/"
@@ -30,10 +31,17 @@ test: setup
 test-unit: setup
 	$(PY) -m pytest tests/unit -q
 
-up infra-up: setup
+infra-up: setup
 	@bash infra/up.sh
 
-down infra-down:
+infra-down:
+	@bash infra/down.sh
+
+up: infra-up
+	@bash scripts/services.sh up
+
+down:
+	@bash scripts/services.sh down || true
 	@bash infra/down.sh
 
 chart-tools:
