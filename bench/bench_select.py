@@ -27,7 +27,7 @@ NS = [100_000, 1_000_000, 10_000_000]
 DS = [20, 128, 512]
 KS = [1000, 10000]
 # seconds per n·d·k element, calibrated on this machine (2 cores) with --calibrate
-COST = {"reference": 9e-10, "fpsample": 9e-10, "cpu": 4e-10}
+COST = {"reference": 9e-10, "fpsample": 9e-10, "cpu": 1.5e-10}
 
 
 def make_data(n: int, d: int, kind: str, seed: int = 0) -> np.ndarray:
@@ -52,7 +52,7 @@ def run_cell(method: str, n: int, d: int, k: int, kind: str) -> dict[str, object
     if method != "fpsample":  # load the numba kernels (JIT cache) before timing
         from farpoint.select import get_selector
 
-        get_selector(method).select(x[:1000], 10)
+        get_selector(method).select(x[:5000], 300)  # reaches every kernel
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     if method == "fpsample":
@@ -94,13 +94,19 @@ def main() -> None:
     ap.add_argument("--max-seconds", type=float, default=120.0)
     ap.add_argument("--data", choices=["clustered", "gauss"], default="clustered")
     ap.add_argument("--methods", default="cpu,fpsample,reference")
+    ap.add_argument("--ns", default="", help="comma-separated n values (default: all)")
+    ap.add_argument("--ds", default="", help="comma-separated d values (default: all)")
+    ap.add_argument("--ks", default="", help="comma-separated k values (default: all)")
     ap.add_argument("--child", nargs=5, metavar=("METHOD", "N", "D", "K", "DATA"))
     a = ap.parse_args()
     if a.child:
         m, n, d, k, kind = a.child
         sys.stdout.write(json.dumps(run_cell(m, int(n), int(d), int(k), kind)) + "\n")
         return
-    cells = [(n, d, k) for n in NS for d in DS for k in KS]
+    def pick(arg: str, default: list[int]) -> list[int]:
+        return [int(float(v)) for v in arg.split(",")] if arg else default
+
+    cells = [(n, d, k) for n in pick(a.ns, NS) for d in pick(a.ds, DS) for k in pick(a.ks, KS)]
     if a.quick:
         cells = [(100_000, 20, 1000), (100_000, 128, 1000), (1_000_000, 20, 1000)]
     methods = a.methods.split(",")

@@ -3,8 +3,8 @@
 ``get_selector(name)`` returns a backend; every backend returns the reference's picks:
 
 * ``reference``: the numpy oracle (float64, O(n·d) per pick);
-* ``cpu``: numba, multi-threaded, triangle-inequality pruning over Voronoi buckets
-  (:mod:`farpoint.select.cpu`);
+* ``cpu``: numba, triangle-inequality pruning over the Voronoi cells of the picks
+  (:mod:`farpoint.select.cpu`, :mod:`farpoint.select.voronoi`);
 * ``torch``: dense float32 on CUDA when available, else on CPU (:mod:`farpoint.select.dense`);
 * ``faiss``: dense float32 with FAISS's SIMD distance kernel on CPU threads;
 * ``auto``: ``torch`` on a CUDA GPU, else ``cpu``.

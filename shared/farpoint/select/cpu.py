@@ -1,5 +1,9 @@
 """The CPU backend: exact greedy farthest point that skips the points a new pick cannot change.
 
+:class:`CpuSelector` runs on :class:`farpoint.select.voronoi.VoronoiEngine` (explicit Voronoi
+cells, sorted by distance; the default and the fast one). The older bucket engine below
+(``CpuSelector(engine="buckets")``) is kept for comparison:
+
 Algorithm 1 of the seed paper (§2.6) spends O(n·d) per pick streaming every vector through the
 min-distance update, so a plain implementation is bound by memory bandwidth. This backend keeps
 the same O(n) min-distance array but prunes with the triangle inequality:
@@ -32,6 +36,7 @@ import numpy as np
 from farpoint.select.base import Selection, validate_k, validate_start, validate_vectors
 from farpoint.select.constraints import Constraints
 from farpoint.select.greedy import run_greedy
+from farpoint.select.voronoi import VoronoiEngine
 
 _FM = {"reassoc", "contract"}
 _MARGIN = 1e-9
@@ -292,8 +297,14 @@ class CpuSelector:
     name = "cpu"
 
     def __init__(
-        self, *, bucket_size: int = 256, growth: float = 4.0, threads: int | None = None
+        self,
+        *,
+        engine: str = "voronoi",
+        bucket_size: int = 256,
+        growth: float = 4.0,
+        threads: int | None = None,
     ) -> None:
+        self.engine = engine
         self.bucket_size = bucket_size
         self.growth = growth
         self.threads = threads
@@ -314,9 +325,12 @@ class CpuSelector:
         start = validate_start(start, n)
         pool = _validate_pool(labeled, x.shape[1])
         n_pool = 0 if pool is None else pool.shape[0]
-        engine = PrunedEngine(
-            x, n_pool + k, bucket_size=self.bucket_size, growth=self.growth
-        )
+        if self.engine == "buckets":
+            engine: PrunedEngine | VoronoiEngine = PrunedEngine(
+                x, n_pool + k, bucket_size=self.bucket_size, growth=self.growth
+            )
+        else:
+            engine = VoronoiEngine(x, n_pool + k, copy=not _is_mapped(x))
         # a pruned pass is short: below ~64M elements thread hand-offs cost more than they
         # save (badly so on a shared, loaded machine), so small inputs run on one thread
         big = n * x.shape[1] >= _PARALLEL_MIN
@@ -341,3 +355,14 @@ def _validate_pool(labeled: np.ndarray | None, d: int) -> np.ndarray | None:
     if pool.shape[1] != d:
         raise InputError(f"labeled vectors have {pool.shape[1]} dims but the vectors have {d}")
     return pool
+
+
+def _is_mapped(a: object) -> bool:
+    """True when ``a`` (or an array it views) is a memory map: rows are then not copied."""
+    while isinstance(a, np.ndarray):
+        if isinstance(a, np.memmap):
+            return True
+        a = a.base
+    import mmap
+
+    return isinstance(a, mmap.mmap)
