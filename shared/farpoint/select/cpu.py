@@ -334,9 +334,10 @@ class CpuSelector:
         # a pruned pass is short: below ~64M elements thread hand-offs cost more than they
         # save (badly so on a shared, loaded machine), so small inputs run on one thread
         big = n * x.shape[1] >= _PARALLEL_MIN
-        threads = self.threads or (nb.config.NUMBA_NUM_THREADS if big else 1)
+        max_threads = int(getattr(nb.config, "NUMBA_NUM_THREADS", 1))
+        threads = self.threads or (max_threads if big else 1)
         before = nb.get_num_threads()
-        nb.set_num_threads(max(1, min(threads, nb.config.NUMBA_NUM_THREADS)))
+        nb.set_num_threads(max(1, min(threads, max_threads)))
         try:
             return run_greedy(
                 engine, x, k, start=start, labeled=pool, min_distance=min_distance,
