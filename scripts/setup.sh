@@ -23,15 +23,15 @@ if [ ! -x "$VENV/bin/python" ]; then
   log "creating virtualenv at $VENV"
   mkdir -p "$(dirname "$VENV")"
   "$PY" -m venv "$VENV"
-  "$VENV/bin/pip" install -q --upgrade pip
+  "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
 if [ "$(cat "$VENV/.farpoint-deps" 2>/dev/null)" != "$want" ]; then
   log "installing dependencies into $VENV (first time: several minutes, torch is large)"
-  "$VENV/bin/pip" install -q -e ".[dev]" "${constraints[@]}"
+  "$VENV/bin/python" -m pip install -q -e ".[dev]" "${constraints[@]}"
   echo "$want" > "$VENV/.farpoint-deps"
 else
   pip_log=$(mktemp)
-  "$VENV/bin/pip" install -q --no-deps --no-build-isolation -e . >"$pip_log" 2>&1 \
+  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e . >"$pip_log" 2>&1 \
     || { cat "$pip_log" >&2; rm -f "$pip_log"; log "error: installing farpoint failed"; exit 1; }
   rm -f "$pip_log"
 fi
