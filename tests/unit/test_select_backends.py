@@ -86,3 +86,42 @@ def test_auto_is_a_fast_backend() -> None:
     np.testing.assert_array_equal(
         select_points(x, 50, start=1).indices, farthest_point_reference(x, 50, start=1).indices
     )
+
+
+@pytest.fixture(scope="module")
+def embedded_video() -> tuple[np.ndarray, np.ndarray]:
+    """Real data: every frame of a real street clip (scene cuts) as pixel embeddings, plus the
+    same frames through PCA to 20 dims, as the pipeline feeds the selector."""
+    from farpoint.embed import get_embedder
+    from farpoint.ingest import iter_frames
+    from farpoint.normalize import normalize
+    from farpoint.pipeline import embed_frames
+    from tests.data import bikes_small, opencv_sample
+
+    inputs = [bikes_small()]
+    try:
+        inputs.append(opencv_sample("vtest.avi"))
+    except pytest.skip.Exception:
+        pass
+    vectors = embed_frames(
+        iter_frames(inputs, width=64, fps=10), get_embedder("pixels", device="cpu"),
+        progress=False,
+    )
+    reduced, _ = normalize(vectors, "pca", dims=20, seed=0)
+    return vectors, reduced
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("space", ["pixels", "pca20"])
+def test_same_picks_as_reference_on_embedded_real_video(
+    backend: str, space: str, embedded_video: tuple[np.ndarray, np.ndarray]
+) -> None:
+    x = embedded_video[0] if space == "pixels" else embedded_video[1]
+    k = min(150, len(x) - 1)
+    ref = farthest_point_reference(x, k, start=3)
+    got = get_selector(backend).select(x, k, start=3)
+    np.testing.assert_array_equal(got.indices, ref.indices)
+    pool = x[::37]
+    ref = farthest_point_reference(x, k, labeled=pool)
+    got = get_selector(backend).select(x, k, labeled=pool)
+    np.testing.assert_array_equal(got.indices, ref.indices)
