@@ -8,10 +8,19 @@ are identical), in two variants (as shot; mirrored and zoomed 1.25x), encoded on
 (preset veryfast, CRF 23, GOP 250: an ordinary consumer encoding) and then looped by stream copy
 up to ``--minutes``. The file is cached under ~/.cache/farpoint/bench/.
 
-Stages timed (frames/s, peak RSS of the process so far):
-decode+resize (iter_frames at --fps/--width), embed (pixels, imagenet, ... on the decoded
-frames), normalize (UMAP fit on a 10k sample + transform), select (farthest point, k),
-export (second decoding pass writing k full-size JPEGs, manifest, report.html).
+Two modes (``--mode``):
+
+* ``staged``: each stage alone (frames/s, CPU s, peak RSS of the process so far):
+  decode+resize (iter_frames at --fps/--width), embed (pixels, imagenet, ... on the decoded
+  frames), normalize (UMAP fit on a sample + transform), select (farthest point, k), export
+  (second pass: seek to each pick's keyframe, k full-size JPEGs, manifest, report.html).
+* ``pipeline``: the real thing, ``farpoint.pipeline.select`` per embedder (decoding in a thread
+  overlapped with embedding, as ``farpoint select`` runs), wall and CPU seconds per stage from
+  the manifest's timings.
+
+``--baseline`` switches this work's speed-ups off for a before/after on the same machine and load:
+every frame decoded (no ``skip_frame=NONREF``), export decoding from the start (no seeking),
+ImageNet in float32, UMAP fitted on 10,000 points. ``--torch-threads`` sets torch's thread count.
 
 Usage: .venv/bin/python bench/bench_pipeline.py [--minutes 71] [--k 1000] [--embedders ...]
 Prints a markdown table; ``--json PATH`` also writes the numbers.
@@ -189,8 +198,105 @@ def _row(stage: str, seconds: float, items: int, unit: str = "frames", note: str
     }
 
 
-def run(args: argparse.Namespace) -> dict:
+def configure(args: argparse.Namespace) -> None:
+    """Apply --baseline, --fit-sample and --torch-threads (bench-only switches)."""
+    import torch
+
+    import farpoint.ingest.video as video_mod
+    from farpoint.normalize import fit_reducer
+    from farpoint.pipeline import FrameTable
+
+    if args.torch_threads:
+        torch.set_num_threads(args.torch_threads)
+    if args.baseline:
+        video_mod.NONREF_MIN_RATIO = float("inf")  # decode every frame
+        FrameTable.pts_of = lambda self, row: None  # type: ignore[method-assign]  # no seeking
+        args.precision = "fp32"
+        args.fit_sample = args.fit_sample or 10_000
+    if args.fit_sample:
+        assert fit_reducer.__kwdefaults__ is not None
+        fit_reducer.__kwdefaults__["fit_sample"] = args.fit_sample
+
+
+def make_embedder(name: str, args: argparse.Namespace):  # type: ignore[no-untyped-def]
     from farpoint.embed import get_embedder
+
+    if name == "imagenet":
+        from farpoint.embed.imagenet import ImageNetEmbedder
+
+        return ImageNetEmbedder(device="cpu", precision=args.precision, size=args.imagenet_size)
+    return get_embedder(name, device="cpu")
+
+
+def video_info(video: Path) -> tuple[int, float]:
+    with av.open(str(video)) as c:
+        s = c.streams.video[0]
+        return int(s.frames), float(s.duration * s.time_base)
+
+
+def run_pipeline(args: argparse.Namespace) -> dict:
+    """``farpoint.pipeline.select`` end to end per embedder; stage timings from the manifest."""
+    from farpoint.pipeline import select
+
+    video = build_video(args.minutes)
+    n_src, duration = video_info(video)
+    runs = []
+    for name in args.embedders:
+        emb = make_embedder(name, args)
+        emb.embed(np.zeros((8, 56, 100, 3), np.uint8))  # lazy init outside the timing
+        out = Path(tempfile.mkdtemp(prefix="farpoint-bench-"))
+        t, c = time.perf_counter(), time.process_time()
+        res = select(video, args.k, out, embedder=emb, normalize=args.normalize, fps=args.fps,
+                     width=args.width, seed=0)
+        wall, cpu = time.perf_counter() - t, time.process_time() - c
+        m = res.manifest
+        runs.append({
+            "embedder": name, "describe": emb.describe(), "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1), "n_frames": res.n_frames, "timings": m["timings"],
+            "normalize": {k2: m["normalize"][k2] for k2 in
+                          ("method", "fit_sample", "trustworthiness")},
+            "input": {k2: m["inputs"][0][k2] for k2 in
+                      ("decoded", "kept", "empty_slots", "skip_nonref")},
+            "jpegs": sum(p.file is not None for p in res.picks),
+            "peak_rss_mb": round(peak_rss_mb()),
+            "load_avg_at_end": os.getloadavg(),
+        })
+        log.info("%s: %s", name, json.dumps(runs[-1]))
+        shutil.rmtree(out, ignore_errors=True)
+    return {"video": {"path": str(video), "minutes": duration / 60, "frames": n_src,
+                      "size": f"{W}x{H}", "fps": RATE}, "runs": runs, "machine": machine()}
+
+
+def markdown_pipeline(result: dict, target_minutes: float) -> str:
+    v = result["video"]
+    scale = target_minutes / v["minutes"]
+    lines = [
+        f"Video: {v['minutes']:.1f} min of {v['size']} H.264 at {v['fps']} fps "
+        f"({v['frames']} frames); `farpoint.pipeline.select`, wall / CPU s per stage.",
+        "",
+        "| embedder | frames kept (decoded) | ingest+embed | normalize | select | export | total "
+        f"| total x{scale:.2f} (-> {target_minutes:g} min) | trustworthiness |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in result["runs"]:
+        tm = r["timings"]
+        cells = [f"{tm.get(s + '_s', 0):.0f} / {tm.get(s + '_cpu_s', 0):.0f}"
+                 for s in ("ingest+embed", "normalize", "select", "export", "total")]
+        tr = r["normalize"]["trustworthiness"]
+        lines.append(
+            f"| {r['embedder']} | {r['n_frames']} ({r['input']['decoded']}) | "
+            + " | ".join(cells)
+            + f" | {tm['total_s'] * scale:.0f} / {tm['total_cpu_s'] * scale:.0f} | "
+            f"{'' if tr is None else f'{tr:.3f}'} (fit on {r['normalize']['fit_sample']}) |"
+        )
+    m = result["machine"]
+    lines += ["", f"Machine: {m['cpus']} CPUs ({m['cpu']}), torch {m['torch']} with "
+              f"{m['torch_threads']} threads, PyAV {m['av']}, Python {m['python']}; "
+              f"load average at the end {tuple(round(x, 1) for x in m['load_avg_at_end'])}."]
+    return "\n".join(lines)
+
+
+def run(args: argparse.Namespace) -> dict:
     from farpoint.ingest import DecodeReport, iter_frames
     from farpoint.normalize import apply_reducer, fit_reducer
     from farpoint.pipeline import FrameTable, export_selection
@@ -201,10 +307,7 @@ def run(args: argparse.Namespace) -> dict:
     t = time.perf_counter()
     video = build_video(args.minutes)
     rows.append(_row("build test video (cached)", time.perf_counter() - t, 0, note=str(video)))
-    with av.open(str(video)) as c:
-        s = c.streams.video[0]
-        n_src = int(s.frames)
-        duration = float(s.duration * s.time_base)
+    n_src, duration = video_info(video)
 
     # 1. decode + resize + fps cap
     reports: list[DecodeReport] = []
@@ -218,12 +321,14 @@ def run(args: argparse.Namespace) -> dict:
     frames = np.stack(images)
     del images
     n = len(frames)
+    dec = reports[0].decoded
     rows.append(_row(f"decode {W}x{H} + resize to {args.width} px @ {args.fps:g} fps", dt, n,
-                     note=f"{n_src} source frames decoded: {n_src / dt:.0f} decoded frames/s"))
+                     note=f"{dec} of {n_src} source frames decoded ({dec / dt:.0f}/s), "
+                     f"{reports[0].empty_slots} empty slots"))
 
     vectors = {}
     for name in args.embedders:
-        emb = get_embedder(name, device="cpu")
+        emb = make_embedder(name, args)
         m = n if args.embed_limit is None else min(n, args.embed_limit)
         sub = frames[np.linspace(0, n - 1, m).astype(int)] if m < n else frames
         emb.embed(sub[:8])  # warm-up (lazy init, first-call allocations)
@@ -261,25 +366,47 @@ def run(args: argparse.Namespace) -> dict:
                                 progress=False)
     dt = time.perf_counter() - t
     rows.append(_row("export (2nd pass, JPEG, manifest, report)", dt, k, unit="picks",
-                     note=f"{sum(p.file is not None for p in picks)} JPEGs written"))
+                     note=f"{sum(p.file is not None for p in picks)} JPEGs written; last pick at "
+                     f"{max(p.timestamp_s for p in picks) / 60:.1f} min"))
     shutil.rmtree(out, ignore_errors=True)
 
-    import torch
+    # The looped video repeats its 3.9-min base, so farthest-point picks (ties to the lowest
+    # index) all fall in the first loop and the export above reads only its start. Real footage
+    # spreads picks over the whole video: time the export for k random picks too.
+    from farpoint.select import Selection
+
+    rows_k = np.sort(np.random.default_rng(0).choice(n, size=k, replace=False))
+    spread = Selection(indices=rows_k, distances=np.ones(k))
+    out = Path(tempfile.mkdtemp(prefix="farpoint-bench-"))
+    t = time.perf_counter()
+    picks, _ = export_selection(LocalStore(out), "", table, spread, z, {"settings": {"k": k}},
+                                progress=False, report=False)
+    dt = time.perf_counter() - t
+    rows.append(_row("export, k random picks over the whole video (2nd pass, JPEG)", dt, k,
+                     unit="picks",
+                     note=f"{sum(p.file is not None for p in picks)} JPEGs written"))
+    shutil.rmtree(out, ignore_errors=True)
 
     return {
         "video": {"path": str(video), "minutes": duration / 60, "frames": n_src,
                   "size": f"{W}x{H}", "fps": RATE},
         "kept_frames": n,
         "rows": rows,
-        "machine": {
-            "cpus": os.cpu_count(),
-            "torch_threads": torch.get_num_threads(),
-            "cpu": _cpu_name(),
-            "python": platform.python_version(),
-            "torch": torch.__version__,
-            "av": av.__version__,
-            "load_avg_at_end": os.getloadavg(),
-        },
+        "machine": machine(),
+    }
+
+
+def machine() -> dict:
+    import torch
+
+    return {
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "cpu": _cpu_name(),
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "av": av.__version__,
+        "load_avg_at_end": os.getloadavg(),
     }
 
 
@@ -317,7 +444,8 @@ def markdown(result: dict, target_minutes: float) -> str:
             f"{r['per_s']} {r['unit']}/s | "
             f"{r['peak_rss_mb']} | {'' if ext is None else f'{ext:.0f}'} | {r['note']} |"
         )
-    common = sum(v for k2, v in ext_by.items() if not k2.startswith("embed"))
+    common = sum(v for k2, v in ext_by.items()
+                 if not k2.startswith("embed") and not k2.startswith("export, k random"))
     for k2, v in ext_by.items():
         if k2.startswith("embed"):
             lines.append(
@@ -345,14 +473,26 @@ def main() -> int:
     p.add_argument("--target-minutes", type=float, default=71.0)
     p.add_argument("--json", type=Path, default=None)
     p.add_argument("--build-only", action="store_true")
+    p.add_argument("--mode", choices=("staged", "pipeline"), default="staged")
+    p.add_argument("--baseline", action="store_true",
+                   help="switch this work's speed-ups off (before/after comparison)")
+    p.add_argument("--torch-threads", type=int, default=None)
+    p.add_argument("--fit-sample", type=int, default=None, help="UMAP fit sample size")
+    p.add_argument("--precision", default="auto", help="imagenet: auto, fp32 or bf16")
+    p.add_argument("--imagenet-size", type=int, default=112)
     args = p.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     logging.getLogger("farpoint").setLevel(logging.WARNING)
     if args.build_only:
         sys.stdout.write(f"{build_video(args.minutes)}\n")
         return 0
-    result = run(args)
-    text = markdown(result, args.target_minutes)
+    configure(args)
+    if args.mode == "pipeline":
+        result = run_pipeline(args)
+        text = markdown_pipeline(result, args.target_minutes)
+    else:
+        result = run(args)
+        text = markdown(result, args.target_minutes)
     sys.stdout.write(text + "\n")
     if args.json:
         args.json.write_text(json.dumps(result, indent=2, default=str))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -40,11 +41,17 @@ class FrameTable:
     sources: list[str] = field(default_factory=list)
     indices: list[int] = field(default_factory=list)
     timestamps: list[float] = field(default_factory=list)
+    pts: list[int | None] = field(default_factory=list)  # see Frame.pts; may be left empty
 
     def add(self, frame: Frame) -> None:
         self.sources.append(frame.source)
         self.indices.append(frame.index)
         self.timestamps.append(frame.timestamp)
+        self.pts.append(frame.pts)
+
+    def pts_of(self, row: int) -> int | None:
+        """The pts of ``row`` (None when unknown, e.g. a table read from older metadata)."""
+        return self.pts[row] if len(self.pts) == len(self.sources) else None
 
     def __len__(self) -> int:
         return len(self.sources)
@@ -131,6 +138,26 @@ def embed_frames(
     return np.concatenate(chunks)
 
 
+@contextmanager
+def _one_core_for_decoding(emb: Embedder) -> Iterator[None]:
+    """While decoding runs in its thread, give a CPU embedder's torch one thread fewer.
+
+    On 2 shared cores, torch's second OpenMP thread mostly spins waiting for a core FFmpeg (or
+    another process) holds: EfficientNet-Lite0 measured 41-72 frames per CPU-second with 2
+    threads, 120 with 1 (docs/performance.md, Pipeline). The thread count is restored after.
+    """
+    import torch
+
+    before = torch.get_num_threads()
+    on_cpu = not str(getattr(emb, "device", "cpu")).startswith("cuda")
+    if on_cpu and before > 1:
+        torch.set_num_threads(before - 1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
 def export_selection(
     store: Store,
     prefix: str,
@@ -159,7 +186,8 @@ def export_selection(
             )
         )
     if frames:
-        export_frames(store, prefix, picks, progress=progress)
+        pts = [table.pts_of(p.row) for p in picks]
+        export_frames(store, prefix, picks, progress=progress, pts=pts)
     write_manifest(store, prefix, manifest, picks)
     report_key = None
     if report:
@@ -206,6 +234,7 @@ def select(
     the picks cover around them. Returns a :class:`SelectResult`.
     """
     t0 = time.perf_counter()
+    c0 = c = time.process_time()  # CPU seconds of the process (all threads), per stage too
     if isinstance(inputs, str | Path):
         inputs = [inputs]
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or k <= 0:
@@ -220,15 +249,17 @@ def select(
 
     reports: list[DecodeReport] = []
     table = FrameTable()
-    t = time.perf_counter()
-    vectors = embed_frames(
-        prefetch(iter_frames(paths, width=width, fps=fps, reports=reports), PREFETCH_FRAMES),
-        emb,
-        table=table,
-        progress=progress,
-        total=estimate_frames(paths, fps) if progress else None,
-    )
+    t, c = time.perf_counter(), time.process_time()
+    with _one_core_for_decoding(emb):
+        vectors = embed_frames(
+            prefetch(iter_frames(paths, width=width, fps=fps, reports=reports), PREFETCH_FRAMES),
+            emb,
+            table=table,
+            progress=progress,
+            total=estimate_frames(paths, fps) if progress else None,
+        )
     timings["ingest+embed_s"] = time.perf_counter() - t
+    timings["ingest+embed_cpu_s"], c = time.process_time() - c, time.process_time()
     n = vectors.shape[0]
     if k > n:
         raise InputError(f"k={k} is larger than the {n} frames decoded; ask for at most {n}")
@@ -238,14 +269,15 @@ def select(
         pool_vecs = embed_frames(
             iter_frames(expand_inputs(labeled), width=width, fps=fps), emb, progress=progress
         )
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     fit_on = vectors if pool_vecs is None else np.concatenate([vectors, pool_vecs])
     reducer, ninfo = fit_reducer(fit_on, normalize, dims=dims, seed=seed)
     normalized = apply_reducer(reducer, vectors)
     pool_norm = apply_reducer(reducer, pool_vecs) if pool_vecs is not None else None
     timings["normalize_s"] = time.perf_counter() - t
+    timings["normalize_cpu_s"], c = time.process_time() - c, time.process_time()
 
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     extra = dict(select_options or {})
     if "group_quota" in extra or "min_gap_s" in extra:
         extra.setdefault("groups", table.group_ids())
@@ -261,6 +293,7 @@ def select(
         **extra,
     )
     timings["select_s"] = time.perf_counter() - t
+    timings["select_cpu_s"], c = time.process_time() - c, time.process_time()
 
     manifest: dict[str, Any] = {
         "settings": {
@@ -284,7 +317,7 @@ def select(
     result_out = None
     report_path = None
     if out is not None:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         store = LocalStore(out)
         picks, report_key = export_selection(
             store,
@@ -299,6 +332,7 @@ def select(
             seed=seed,
         )
         timings["export_s"] = time.perf_counter() - t
+        timings["export_cpu_s"], c = time.process_time() - c, time.process_time()
         result_out = store.root
         report_path = store.root / report_key if report_key else None
     else:
@@ -314,6 +348,7 @@ def select(
             progress=False,
         )
     timings["total_s"] = time.perf_counter() - t0
+    timings["total_cpu_s"] = time.process_time() - c0
     manifest["timings"] = {k2: round(v, 3) for k2, v in timings.items()}
     if out is not None:
         write_manifest(LocalStore(out), "", manifest, picks)

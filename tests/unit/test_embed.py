@@ -96,3 +96,23 @@ def test_checkpoint_bad_inputs(tmp_path: Path) -> None:
         get_embedder("checkpoint", device="cpu")
     with pytest.raises(InputError, match="unknown embedder"):
         get_embedder("sift", device="cpu")
+
+
+def test_imagenet_bf16_stays_close_to_fp32(frames: np.ndarray) -> None:
+    from farpoint.embed.imagenet import ImageNetEmbedder, cpu_has_bf16
+
+    fp32 = ImageNetEmbedder(device="cpu", precision="fp32")
+    assert fp32.describe()["precision"] == "fp32"
+    auto = ImageNetEmbedder(device="cpu")
+    assert auto.precision == ("bf16" if cpu_has_bf16() else "fp32")
+    bf16 = ImageNetEmbedder(device="cpu", precision="bf16")  # emulated where not native
+    a, b = fp32.embed(frames), bf16.embed(frames)
+    assert b.dtype == np.float32 and b.shape == a.shape
+    cos = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+    assert cos.min() > 0.98
+    # Nearest neighbours of each frame mostly agree between the two precisions.
+    da = np.linalg.norm(a[:, None] - a[None], axis=-1) + np.eye(len(a)) * 1e9
+    db = np.linalg.norm(b[:, None] - b[None], axis=-1) + np.eye(len(b)) * 1e9
+    assert (da.argmin(1) == db.argmin(1)).mean() >= 0.8
+    with pytest.raises(Exception, match="precision"):
+        ImageNetEmbedder(device="cpu", precision="fp8")

@@ -43,7 +43,9 @@ def test_bikes_small_fps_cap_and_width() -> None:
     frames = list(iter_frames([bikes_small()], width=100, fps=10, reports=reports))
     # 10 s at 25 fps capped at 10 fps: one frame per 0.1 s slot.
     assert len(frames) == 100
-    assert reports[0].decoded == BIKES_SMALL_FRAMES
+    # 25 fps >= 2 x the cap: non-reference frames are not decoded, every slot is still filled.
+    assert reports[0].skip_nonref and reports[0].empty_slots == 0
+    assert 100 <= reports[0].decoded < BIKES_SMALL_FRAMES
     assert reports[0].kept == 100 and reports[0].errors == 0 and reports[0].missing == 0
     w, h = BIKES_SMALL_SIZE
     assert all(f.image.shape == (round(h * 100 / w), 100, 3) for f in frames)
@@ -89,6 +91,58 @@ def test_reread_finds_the_same_frames_at_full_size() -> None:
     # ... and a frame from another scene does not (so the check above can fail).
     far = shrink(full[wanted[0].index].image, wanted[-1].image)
     assert np.abs(far - wanted[-1].image).mean() > 15.0
+
+
+def _reencode_short_gop(src: Path, dst: Path, gop: int = 25) -> Path:
+    """Re-encode ``src`` with libx264 (B-frames, a keyframe every ``gop`` frames)."""
+    with av.open(str(src)) as ic, av.open(str(dst), "w") as oc:
+        ist = ic.streams.video[0]
+        ost = oc.add_stream("libx264", rate=ist.average_rate)
+        ost.width, ost.height = ist.codec_context.width, ist.codec_context.height
+        ost.pix_fmt = "yuv420p"
+        ost.options = {"preset": "veryfast", "g": str(gop), "bf": "3"}
+        for frame in ic.decode(ist):
+            frame.pict_type = av.video.frame.PictureType.NONE
+            for packet in ost.encode(frame):
+                oc.mux(packet)
+        for packet in ost.encode():
+            oc.mux(packet)
+    return dst
+
+
+def test_reread_by_pts_seeks_to_the_same_pixels_as_a_full_decode(tmp_path: Path) -> None:
+    video = _reencode_short_gop(bikes_small(), tmp_path / "gop25.mp4")
+    every = {f.pts: f for f in iter_frames([video], width=None, fps=None)}
+    assert len(every) == BIKES_SMALL_FRAMES and None not in every
+    reports: list[DecodeReport] = []
+    small = list(iter_frames([video], width=100, fps=10, reports=reports))
+    assert reports[0].skip_nonref and reports[0].empty_slots == 0 and len(small) == 100
+    assert reports[0].decoded < BIKES_SMALL_FRAMES
+    kept = {f.pts for f in small}
+    assert kept <= set(every)
+    for f in small:  # the thumbnail's index and time are those of the fully decoded frame
+        assert f.index == every[f.pts].index and f.timestamp == every[f.pts].timestamp
+    # Picks in several GOPs, two in one GOP, and a non-reference frame the first pass skipped.
+    wanted = [small[i] for i in (3, 4, 40, 41, 77, 99)]
+    skipped = sorted(set(every) - kept)[len(every) // 4]
+    picks = [(f.source, f.index, f.pts) for f in wanted]
+    picks.append((str(video), every[skipped].index, skipped))
+    got = list(reread_frames(reversed(picks)))
+    assert [g.pts for g in got] == sorted(q for _, _, q in picks)  # pts order, each once
+    for g in got:
+        ref = every[g.pts]
+        assert g.index == ref.index and g.timestamp == ref.timestamp
+        assert np.array_equal(g.image, ref.image)  # bit-exact after seeking
+    thumbs = list(reread_frames(picks[:2], width=100))
+    assert all(np.array_equal(a.image, b.image) for a, b in zip(thumbs, wanted[:2], strict=True))
+
+
+def test_reread_without_pts_matches_by_index() -> None:
+    small = list(iter_frames([bikes_small()], width=100, fps=None))
+    wanted = [small[i] for i in (2, 31)]
+    got = list(reread_frames((f.source, f.index, None) for f in wanted))
+    assert [g.index for g in got] == [2, 31]
+    assert all(g.image.shape == (BIKES_SMALL_SIZE[1], BIKES_SMALL_SIZE[0], 3) for g in got)
 
 
 def test_vtest_avi_fps_cap_binds_only_below_native_rate() -> None:

@@ -115,6 +115,18 @@ def test_select_end_to_end_pixels(tmp_path: Path) -> None:
     assert body["inputs"][0]["kept"] == 100
     for p in body["picks"]:
         assert (out / p["file"]).is_file()
+    tm = body["timings"]
+    assert tm["total_cpu_s"] > 0 and tm["total_s"] > 0
+    assert all(f"{s}_cpu_s" in tm for s in ("ingest+embed", "normalize", "select", "export"))
+    # The exported JPEG of each pick is the frame the thumbnail came from (found by pts).
+    from PIL import Image
+
+    assert res.vectors is not None
+    for p in res.picks[:3]:
+        with Image.open(out / str(p.file)) as im:
+            small = np.asarray(im.convert("RGB").resize((16, 16), Image.Resampling.BOX), float)
+        thumb = res.vectors[p.row].reshape(3, 16, 16).transpose(1, 2, 0) * 255  # 16x16 area avg
+        assert np.abs(small - thumb).mean() < 12.0
     assert res.report is not None and res.report.is_file()
     # Same seed, same picks; the API without ``out`` writes nothing and returns the same.
     res2 = farpoint.select([bikes_small()], 8, embedder="pixels", normalize="pca")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from PIL import Image
@@ -38,17 +38,31 @@ def export_frames(
     *,
     width: int | None = None,
     progress: bool = True,
+    pts: Sequence[int | None] | None = None,
 ) -> list[Pick]:
     """Decode the picked frames again (full size unless ``width``) and write them as JPEG.
 
-    Sets ``pick.file`` to the key written (relative to ``prefix``); returns the picks.
+    ``pts`` (one per pick, None where unknown) lets the second pass seek to each frame instead
+    of decoding its whole source. Sets ``pick.file`` to the key written (relative to
+    ``prefix``); returns the picks.
     """
     picks = list(picks)
-    by_key = {(p.source, p.frame_index): p for p in picks}
+    ids = list(pts) if pts is not None else [None] * len(picks)
+    if len(ids) != len(picks):
+        raise ValueError(f"{len(ids)} pts for {len(picks)} picks")
+    by_key = {
+        (p.source, p.frame_index if q is None else None, q): p
+        for p, q in zip(picks, ids, strict=True)
+    }
+    wanted = [(p.source, p.frame_index, q) for p, q in zip(picks, ids, strict=True)]
     bar = tqdm(total=len(picks), desc="export", unit="frame", disable=not progress, leave=False)
-    for frame in reread_frames(by_key.keys(), width=width):
-        pick = by_key.get((frame.source, frame.index))
+    for frame in reread_frames(wanted, width=width):
+        pick = by_key.get((frame.source, frame.index, None)) if frame.pts is None else None
         if pick is None:
+            pick = by_key.get((frame.source, None, frame.pts))
+        if pick is None:
+            pick = by_key.get((frame.source, frame.index, None))
+        if pick is None or pick.file is not None:
             continue
         name = f"frames/{frame_filename(pick)}"
         store.put_bytes(f"{prefix}{name}", jpeg_bytes(frame.image), "image/jpeg")

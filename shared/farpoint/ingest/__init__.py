@@ -20,7 +20,7 @@ from farpoint.ingest.images import (
     is_image,
     iter_archive_frames,
 )
-from farpoint.ingest.video import iter_video_frames
+from farpoint.ingest.video import iter_video_frames, reread_video_frames
 
 log = logging.getLogger(__name__)
 
@@ -128,19 +128,35 @@ def iter_frames(
         raise DecodeError(f"no frame could be decoded from the input ({why or 'nothing usable'})")
 
 
-def reread_frames(picks: Iterable[tuple[str, int]], *, width: int | None = None) -> Iterator[Frame]:
-    """Second pass: decode only the picked (source, index) frames, at ``width`` (None: full)."""
+def reread_frames(
+    picks: Iterable[tuple[str, int] | tuple[str, int, int | None]], *, width: int | None = None
+) -> Iterator[Frame]:
+    """Second pass: decode only the picked frames, at ``width`` (None: full size).
+
+    Each pick is ``(source, index)`` or ``(source, index, pts)``. Video frames with a pts are
+    found by seeking (:func:`farpoint.ingest.video.reread_video_frames`); those without are
+    found by decoding the source from the start and matching the index.
+    """
     by_source: dict[str, set[int]] = {}
-    for source, index in picks:
-        by_source.setdefault(source, set()).add(int(index))
-    for source, indices in by_source.items():
+    by_pts: dict[str, dict[int, int]] = {}
+    for pick in picks:
+        source, index = pick[0], int(pick[1])
+        pts = pick[2] if len(pick) > 2 else None
+        if pts is not None:
+            by_pts.setdefault(source, {})[int(pts)] = index
+        else:
+            by_source.setdefault(source, set()).add(index)
+    for source in dict.fromkeys([*by_source, *by_pts]):
         if MEMBER_SEP in source and is_archive(source.split(MEMBER_SEP, 1)[0]):
             archive = source.split(MEMBER_SEP, 1)[0]
             yield from iter_archive_frames(archive, width=width, keep={source})
         elif is_image(source):
             yield Frame(source, 0, 0.0, decode_image(Path(source), width))
         else:
-            yield from iter_video_frames(source, width=width, keep=indices)
+            if source in by_pts:
+                yield from reread_video_frames(source, by_pts[source], width=width)
+            if source in by_source:
+                yield from iter_video_frames(source, width=width, keep=by_source[source])
 
 
 __all__ = ["DecodeReport", "Frame", "expand_inputs", "iter_frames", "reread_frames"]

@@ -13,16 +13,20 @@ class Frame:
 
     Attributes:
         source: the file (or ``archive!member``) it came from.
-        index: the frame's index among all decoded frames of the source (0 for still images);
-            the same index finds the frame again in a second pass.
+        index: the frame's number in its source (0 for still images), for display; when
+            non-reference frames were skipped it is derived from the timestamp.
         timestamp: presentation time in seconds (0.0 for still images).
         image: ``(H, W, 3)`` uint8 RGB.
+        pts: presentation timestamp in the stream's time base: the frame's identity for a
+            second pass that seeks (None for still images, or a stream without timestamps,
+            where the second pass decodes from the start and matches ``index``).
     """
 
     source: str
     index: int
     timestamp: float
     image: np.ndarray = field(repr=False)
+    pts: int | None = None
 
 
 @dataclass
@@ -37,6 +41,8 @@ class DecodeReport:
     first_error: str | None = None
     expected_frames: int | None = None
     missing: int = 0
+    empty_slots: int = 0
+    skip_nonref: bool = False
     fps: float | None = None
     duration_s: float | None = None
     width: int | None = None

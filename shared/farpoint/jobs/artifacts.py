@@ -53,6 +53,7 @@ def write_shard(
             "media_id": media_id,
             "indices": [int(f.index) for f in frames],
             "timestamps": [float(f.timestamp) for f in frames],
+            "pts": [None if f.pts is None else int(f.pts) for f in frames],
         },
     )
 
@@ -60,8 +61,9 @@ def write_shard(
 def read_shard_frames(store: Store, keys: JobKeys, n: int) -> Iterator[Frame]:
     images = get_array(store, keys.frames(n))
     meta = json.loads(store.get_bytes(keys.shard_meta(n)))
-    for img, idx, ts in zip(images, meta["indices"], meta["timestamps"], strict=True):
-        yield Frame(meta["media_id"], int(idx), float(ts), img)
+    pts = meta.get("pts") or [None] * len(meta["indices"])  # absent in older shards
+    for img, idx, ts, q in zip(images, meta["indices"], meta["timestamps"], pts, strict=True):
+        yield Frame(meta["media_id"], int(idx), float(ts), img, None if q is None else int(q))
 
 
 def n_shards(store: Store, keys: JobKeys) -> int:
@@ -76,6 +78,8 @@ def read_table(store: Store, keys: JobKeys) -> FrameTable:
         table.sources.extend([meta["media_id"]] * len(meta["indices"]))
         table.indices.extend(int(i) for i in meta["indices"])
         table.timestamps.extend(float(t) for t in meta["timestamps"])
+        pts = meta.get("pts") or [None] * len(meta["indices"])  # absent in older shards
+        table.pts.extend(None if q is None else int(q) for q in pts)
     return table
 
 

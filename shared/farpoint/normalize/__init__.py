@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 METHODS = ("umap", "pca", "none")
 MIN_UMAP_POINTS = 64
-DEFAULT_FIT_SAMPLE = 10_000
+DEFAULT_FIT_SAMPLE = 5_000  # fit cost grows with it; trustworthiness held (docs/performance.md)
 DEFAULT_MIN_TRUST = 0.70
 
 

@@ -5,7 +5,7 @@ UMAP (McInnes et al. 2018, arXiv:1802.03426) keeps local neighbourhoods and flat
 structure, so "far" means "unlike its neighbours". The paper reduces e.g. 2048 -> 20 dims and
 found that even same-dimensional UMAP helps.
 
-For bounded time and memory, the reducer is fitted on a sample (default 10,000 points) and the
+For bounded time and memory, the reducer is fitted on a sample (default 5,000 points) and the
 remaining points are mapped with ``transform``; inputs above 50 dims are first reduced with PCA
 to 50. A fixed ``random_state`` makes the result reproducible (and UMAP single-threaded).
 """
