@@ -104,7 +104,10 @@ def estimate_frames(paths: Sequence[Path], fps: float | None) -> int | None:
 
             with av.open(str(p)) as c:
                 s = c.streams.video[0]
-                dur = float(s.duration * s.time_base) if s.duration else (c.duration or 0) / 1e6
+                if s.duration and s.time_base is not None:
+                    dur = float(s.duration * s.time_base)
+                else:
+                    dur = (c.duration or 0) / 1e6
                 rate = float(s.average_rate or 0)
                 total += int(dur * (min(rate, fps) if fps else rate)) or 1
         except Exception:  # noqa: BLE001 - only an estimate
@@ -158,6 +161,24 @@ def _one_core_for_decoding(emb: Embedder) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def make_picks(table: FrameTable, selection: Selection) -> list[Pick]:
+    """One :class:`Pick` per selected row, in pick order, with where the frame came from."""
+    picks = []
+    for rank, (row, dist) in enumerate(zip(selection.indices, selection.distances, strict=True)):
+        d = float(dist)
+        picks.append(
+            Pick(
+                rank=rank,
+                source=table.sources[int(row)],
+                frame_index=int(table.indices[int(row)]),
+                timestamp_s=round(float(table.timestamps[int(row)]), 4),
+                distance=None if not np.isfinite(d) else round(d, 6),
+                row=int(row),
+            )
+        )
+    return picks
+
+
 def export_selection(
     store: Store,
     prefix: str,
@@ -172,19 +193,7 @@ def export_selection(
     seed: int = 0,
 ) -> tuple[list[Pick], str | None]:
     """Write the picked frames, manifest and report under ``prefix`` of ``store``."""
-    picks = []
-    for rank, (row, dist) in enumerate(zip(selection.indices, selection.distances, strict=True)):
-        d = float(dist)
-        picks.append(
-            Pick(
-                rank=rank,
-                source=table.sources[int(row)],
-                frame_index=int(table.indices[int(row)]),
-                timestamp_s=round(float(table.timestamps[int(row)]), 4),
-                distance=None if not np.isfinite(d) else round(d, 6),
-                row=int(row),
-            )
-        )
+    picks = make_picks(table, selection)
     if frames:
         pts = [table.pts_of(p.row) for p in picks]
         export_frames(store, prefix, picks, progress=progress, pts=pts)
@@ -336,17 +345,7 @@ def select(
         result_out = store.root
         report_path = store.root / report_key if report_key else None
     else:
-        picks, _ = export_selection(
-            _NullStore(),
-            "",
-            table,
-            selection,
-            normalized,
-            manifest,
-            frames=False,
-            report=False,
-            progress=False,
-        )
+        picks = make_picks(table, selection)
     timings["total_s"] = time.perf_counter() - t0
     timings["total_cpu_s"] = time.process_time() - c0
     manifest["timings"] = {k2: round(v, 3) for k2, v in timings.items()}
@@ -363,13 +362,6 @@ def select(
         vectors=vectors if keep_vectors else None,
         normalized=normalized if keep_vectors else None,
     )
-
-
-class _NullStore:
-    """Swallows writes (the API without ``out``)."""
-
-    def put_bytes(self, key: str, data: bytes, content_type: str = "") -> None:
-        return None
 
 
 def select_vectors(
