@@ -1,7 +1,8 @@
 """JobNormalized -> picks (``selection.json``) -> JobSelected.
 
-Selection is the core's :func:`farpoint.select.select_points` with the job's method, backend,
-seed (which draws the start point, as in ``farpoint select``), early stop and constraints.
+Selection is the core's :func:`farpoint.pipeline.select_frames` (the same call ``farpoint
+select`` makes) with the job's method, backend, seed (which draws the start point), early stop
+and constraints.
 """
 
 from __future__ import annotations
@@ -13,13 +14,12 @@ from typing import Any
 import numpy as np
 
 from farpoint.bus.base import Message
-from farpoint.errors import InputError
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.artifacts import load_spec, read_table
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
-from farpoint.select import select_points
+from farpoint.pipeline import FrameTable, select_frames
 from farpoint.store.base import get_array
 from services.common.context import ServiceContext
 from services.common.guard import guarded
@@ -37,21 +37,17 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     spec = load_spec(ctx.store, keys)
     normalized = get_array(ctx.store, keys.normalized)
     n = normalized.shape[0]
-    if spec.k > n:
-        raise InputError(f"k={spec.k} is larger than the {n} frames decoded; ask for at most {n}")
-    extra: dict[str, Any] = spec.select_options()
-    if extra:
-        table = read_table(ctx.store, keys)
-        extra.setdefault("groups", table.group_ids())
-        extra.setdefault("times", np.asarray(table.timestamps))
-    selection = select_points(
+    options: dict[str, Any] = spec.select_options()
+    table = read_table(ctx.store, keys) if options else FrameTable()
+    selection = select_frames(
         normalized,
+        table,
         spec.k,
         method=spec.method,
         backend=spec.backend,
         seed=spec.seed,
         min_distance=spec.min_distance,
-        **extra,
+        select_options=options,
     )
     put_json(
         ctx.store,

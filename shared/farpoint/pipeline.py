@@ -161,6 +161,39 @@ def _one_core_for_decoding(emb: Embedder) -> Iterator[None]:
         torch.set_num_threads(before)
 
 
+def select_frames(
+    normalized: np.ndarray,
+    table: FrameTable,
+    k: int,
+    *,
+    method: str = "fps",
+    backend: str = "auto",
+    seed: int = 0,
+    labeled: np.ndarray | None = None,
+    min_distance: float | None = None,
+    select_options: dict[str, Any] | None = None,
+) -> Selection:
+    """The select stage on frames: the budget check, per-video constraints, then
+    :func:`farpoint.select.select_points`. The CLI and the selection service both call this."""
+    n = normalized.shape[0]
+    if k > n:
+        raise InputError(f"k={k} is larger than the {n} frames decoded; ask for at most {n}")
+    extra = dict(select_options or {})
+    if "group_quota" in extra or "min_gap_s" in extra:
+        extra.setdefault("groups", table.group_ids())
+        extra.setdefault("times", np.asarray(table.timestamps))
+    return select_points(
+        normalized,
+        k,
+        method=method,
+        backend=backend,
+        seed=seed,
+        labeled=labeled,
+        min_distance=min_distance,
+        **extra,
+    )
+
+
 def make_picks(table: FrameTable, selection: Selection) -> list[Pick]:
     """One :class:`Pick` per selected row, in pick order, with where the frame came from."""
     picks = []
@@ -287,19 +320,16 @@ def select(
     timings["normalize_cpu_s"], c = time.process_time() - c, time.process_time()
 
     t, c = time.perf_counter(), time.process_time()
-    extra = dict(select_options or {})
-    if "group_quota" in extra or "min_gap_s" in extra:
-        extra.setdefault("groups", table.group_ids())
-        extra.setdefault("times", np.asarray(table.timestamps))
-    selection = select_points(
+    selection = select_frames(
         normalized,
+        table,
         k,
         method=method,
         backend=backend,
         seed=seed,
         labeled=pool_norm,
         min_distance=min_distance,
-        **extra,
+        select_options=select_options,
     )
     timings["select_s"] = time.perf_counter() - t
     timings["select_cpu_s"], c = time.process_time() - c, time.process_time()
