@@ -78,3 +78,37 @@ def test_engine_pool_min_distance_and_constraints() -> None:
     np.testing.assert_array_equal(got.indices, ref.indices)
     assert got.stopped_early == ref.stopped_early
     assert eng.stats["layouts"] >= 1
+
+
+@pytest.mark.parametrize("L", [1, 7, 511, 512, 5000])
+@pytest.mark.parametrize("kind", ["random", "ties", "equal", "zeros", "wide"])
+def test_sort_segment_orders_like_lexsort(L: int, kind: str) -> None:
+    """The packed-key radix sort of a cell segment: largest min-distance first, ties (also keys
+    that agree in the packed bits but differ beyond them) by lowest index, rows follow."""
+    from farpoint.select.voronoi import _sort_segment
+
+    rng = np.random.default_rng(L)
+    if kind == "random":
+        keys = rng.random(L) ** 2
+    elif kind == "ties":
+        keys = rng.integers(0, 5, size=L).astype(np.float64)
+    elif kind == "equal":
+        keys = np.full(L, 2.5)
+    elif kind == "zeros":  # +0.0 and -0.0 are equal keys
+        keys = np.where(rng.random(L) < 0.5, 0.0, -0.0)
+        keys[rng.random(L) < 0.3] = 1.5
+    else:  # huge span plus near-equal keys that only differ in their lowest bits
+        keys = np.concatenate([[0.0, 1e300], 1.0 + np.arange(L) * 2.0**-52])[:L]
+        rng.shuffle(keys)
+    pad = 3
+    smind = np.concatenate([np.full(pad, 9.0), keys, np.full(pad, 9.0)])
+    sidx = np.concatenate([np.arange(pad), rng.permutation(10 * L + 10)[:L] + 100,
+                           np.arange(pad)]).astype(np.int64)
+    sx = np.repeat(sidx[:, None], 4, axis=1).astype(np.float32)
+    want = np.lexsort((sidx[pad:-pad], -keys))
+    exp_idx, exp_key = sidx[pad:-pad][want], keys[want]
+    _sort_segment(pad, pad + L, sidx, smind, sx, True, np.empty(L + 1, np.int64))
+    np.testing.assert_array_equal(sidx[pad:-pad], exp_idx)
+    np.testing.assert_array_equal(smind[pad:-pad], exp_key)
+    np.testing.assert_array_equal(sx[:, 0], sidx.astype(np.float32))  # rows moved with slots
+    assert (sidx[:pad] == np.arange(pad)).all() and (smind[-pad:] == 9.0).all()

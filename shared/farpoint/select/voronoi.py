@@ -20,6 +20,13 @@ the end of the buffer (then sorted once); the head's stayers slide toward the ta
 the cell's start moves past the holes. When the buffer end is reached the segments are slid
 together in place. Picked and blocked points leave their cells.
 
+Sorting (the new cell after each pick, every cell at a layout) packs each key's bits (the top
+30 bits of its span in the segment) above the slot's position into one int64, sorts those with
+an LSD radix sort (11-bit digits; plain sort below 512 slots), re-sorts the rare runs of equal
+packed keys exactly (key, then index) and applies the permutation in place along its cycles,
+rows included (scratch: the ``n`` float64 distance buffer, viewed as int64). The layout copies
+rows in index order while it counts points into cells, then sorts each cell with its rows.
+
 The first picks move most points; they run as *dense* passes over the rows in index order
 (numba ``prange``, the same point test against the owner's distance) and the cells are laid out
 (a counting sort by owner, then a sort per cell) once a pick moves fewer than ``dense_frac`` of
@@ -90,34 +97,134 @@ def _center_dists(centers, m, c, out):  # pragma: no cover - numba
         out[q] = np.sqrt(_sq(centers[q], c))
 
 
+_KEY_BITS = 30
+_DIGIT = 11
+
+
 @nb.njit(cache=True)
-def _sort_segment(a, b, sidx, smind, sx, use_copy):  # pragma: no cover - numba
-    """Sort slots ``a..b`` by min-distance, largest first, ties by lowest index."""
+def _radix(v, kmax, sh):  # pragma: no cover - numba
+    """Sort nonnegative ``v`` (< ``(kmax + 1) << sh``) in place: LSD radix, 11-bit digits."""
+    L = v.shape[0]
+    nbits = sh
+    while (kmax >> (nbits - sh)) > 0:
+        nbits += 1
+    src = v
+    dst = np.empty(L, np.int64)
+    cnt = np.empty(1 << _DIGIT, np.int64)
+    dm = (1 << _DIGIT) - 1
+    swapped = False
+    p = 0
+    while p < nbits:
+        cnt[:] = 0
+        for j in range(L):
+            cnt[(src[j] >> p) & dm] += 1
+        acc = 0
+        for t in range(1 << _DIGIT):
+            c = cnt[t]
+            cnt[t] = acc
+            acc += c
+        for j in range(L):
+            b = (src[j] >> p) & dm
+            dst[cnt[b]] = src[j]
+            cnt[b] += 1
+        src, dst = dst, src
+        swapped = not swapped
+        p += _DIGIT
+    if swapped:
+        v[:] = src
+
+
+@nb.njit(cache=True)
+def _order_keys(keys, idx, order):  # pragma: no cover - numba
+    """Write to ``order[:L]`` the permutation sorting ``keys`` (min-distances, >= 0) largest
+    first, ties by lowest ``idx``.
+
+    One in-place integer sort of packed words (the top ``_KEY_BITS`` bits of ``max - key`` in
+    the bit patterns, which order like the values for floats >= 0, above the position), then
+    each run of equal packed keys is re-sorted exactly. ``order`` is caller-owned scratch (no
+    large allocation per call)."""
+    L = keys.shape[0]
+    sh = 1
+    while (1 << sh) < L:
+        sh += 1
+    mask = np.int64((1 << sh) - 1)
+    bits = keys.view(np.int64)  # nonnegative floats order like their bits (-0.0 as +0.0)
+    bmin, bmax = max(bits[0], 0), max(bits[0], 0)
+    for j in range(L):
+        bmin = min(bmin, max(bits[j], 0))
+        bmax = max(bmax, bits[j])
+    r = 0  # keep the top _KEY_BITS bits of the key span (ties of those are re-sorted below)
+    while ((bmax - bmin) >> r) >= (1 << _KEY_BITS):
+        r += 1
+    packed = order[:L]
+    for j in range(L):
+        packed[j] = (((bmax - max(bits[j], 0)) >> r) << sh) | j
+    if L < 512:
+        packed.sort()
+    else:
+        _radix(packed, (bmax - bmin) >> r, sh)
+    lo = 0
+    while lo < L:
+        hi = lo + 1
+        p = packed[lo] >> sh
+        while hi < L and (packed[hi] >> sh) == p:
+            hi += 1
+        if hi - lo > 1:  # exact order inside the run: key, then index
+            run = packed[lo:hi] & mask
+            run = run[np.argsort(-keys[run])]
+            rk = keys[run]
+            a = 0
+            while a < hi - lo:
+                b = a + 1
+                while b < hi - lo and rk[b] == rk[a]:
+                    b += 1
+                if b - a > 1:
+                    run[a:b] = run[a:b][np.argsort(idx[run[a:b]])]
+                a = b
+            packed[lo:hi] = run
+        lo = hi
+    for j in range(L):
+        packed[j] &= mask
+
+
+@nb.njit(cache=True)
+def _sort_segment(a, b, sidx, smind, sx, use_copy, scratch):  # pragma: no cover - numba
+    """Sort slots ``a..b`` by min-distance, largest first, ties by lowest index (in place,
+    following the permutation's cycles; ``scratch``: int64, at least ``b - a`` long)."""
     L = b - a
     if L <= 1:
         return
-    order = np.argsort(-smind[a:b])
-    keys = smind[a:b][order]
-    idx = sidx[a:b][order]
-    lo = 0
-    while lo < L:  # equal keys: lowest index first
-        hi = lo + 1
-        while hi < L and keys[hi] == keys[lo]:
-            hi += 1
-        if hi - lo > 1:
-            sub = np.argsort(idx[lo:hi])
-            order[lo:hi] = order[lo:hi][sub]
-            idx[lo:hi] = idx[lo:hi][sub]
-        lo = hi
-    smind[a:b] = keys
-    sidx[a:b] = idx
-    if use_copy:
-        rows = sx[a:b][order]
-        sx[a:b] = rows
+    _order_keys(smind[a:b], sidx[a:b], scratch)
+    d = sx.shape[1]
+    tmp = np.empty(d, sx.dtype)
+    for j0 in range(L):
+        src = scratch[j0]
+        if src < 0 or src == j0:
+            scratch[j0] = -1
+            continue
+        ti, tm = sidx[a + j0], smind[a + j0]
+        if use_copy:
+            for t in range(d):
+                tmp[t] = sx[a + j0, t]
+        j = j0
+        while src != j0:  # slot j takes the item at src, then src's slot is filled next
+            sidx[a + j] = sidx[a + src]
+            smind[a + j] = smind[a + src]
+            if use_copy:
+                _copy_row(sx, a + src, a + j)
+            scratch[j] = -1
+            j = src
+            src = scratch[j]
+        sidx[a + j] = ti
+        smind[a + j] = tm
+        if use_copy:
+            for t in range(d):
+                sx[a + j, t] = tmp[t]
+        scratch[j] = -1
 
 
 @nb.njit(cache=True)
-def _layout(x, use_copy, mind, owner, m, sidx, smind, sx, cstart, clen, cmax, carg):
+def _layout(x, use_copy, mind, owner, m, sidx, smind, sx, cstart, clen, cmax, carg, scratch):
     """Counting sort of the live points by owner into the slot buffer, each cell sorted by
     min-distance (largest first, ties by index); returns the buffer top."""  # noqa: D401
     n = mind.shape[0]
@@ -138,13 +245,13 @@ def _layout(x, use_copy, mind, owner, m, sidx, smind, sx, cstart, clen, cmax, ca
             clen[q] += 1
             sidx[s] = i
             smind[s] = mind[i]
+            if use_copy:  # rows read in index order, written to m streams
+                for t in range(x.shape[1]):
+                    sx[s, t] = x[i, t]
     for q in range(m):
         a = cstart[q]
-        _sort_segment(a, a + clen[q], sidx, smind, sx, False)
+        _sort_segment(a, a + clen[q], sidx, smind, sx, use_copy, scratch)
         _head(q, cstart, clen, smind, sidx, cmax, carg)
-    if use_copy:
-        for s in range(acc):
-            sx[s] = x[sidx[s]]
     return acc
 
 
@@ -373,7 +480,7 @@ class VoronoiEngine:
                 self.sx = np.empty((self.cap, self.x.shape[1]), np.float32)
         self.top_slot = _layout(
             self.x, self.use_copy, self.mind, self.owner, self.m, self.sidx, self.smind, self.sx,
-            self.cstart, self.clen, self.cmax, self.carg,
+            self.cstart, self.clen, self.cmax, self.carg, self.buf.view(np.int64),
         )
         self.laid_out = True
         self.stats["layouts"] += 1
@@ -423,7 +530,10 @@ class VoronoiEngine:
             self.stats["compactions"] += 1
             stuck = q
         a = int(self.cstart[cid])
-        _sort_segment(a, self.top_slot, self.sidx, self.smind, self.sx, self.use_copy)
+        _sort_segment(
+            a, self.top_slot, self.sidx, self.smind, self.sx, self.use_copy,
+            self.buf.view(np.int64),
+        )
         _head(cid, self.cstart, self.clen, self.smind, self.sidx, self.cmax, self.carg)
         if int(self.counts[0]) - before > self.visit_frac * self.n:
             # pruning does not pay here (no cluster structure): dense passes until the number
