@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from farpoint.settings import KafkaSettings, S3Settings, Settings
+from tests.settings_env import settings_with_env
 
 ROOT = Path(__file__).resolve().parents[1]
 STATE_ENV = ROOT / "infra" / ".state" / "env"
@@ -40,17 +41,7 @@ def _state_env() -> dict[str, str]:
 
 
 def _infra_settings() -> Settings:
-    env = {k: v for k, v in _state_env().items() if k not in os.environ}
-    old = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        return Settings()
-    finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    return settings_with_env({k: v for k, v in _state_env().items() if k not in os.environ})
 
 
 def _reachable(address: str, timeout_s: float = 2.0) -> bool:

@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 
 from farpoint.settings import Settings
+from tests.settings_env import settings_with_env
 
 ROOT = Path(__file__).resolve().parents[2]
 FARPOINT = str(Path(sys.executable).parent / "farpoint")
@@ -70,17 +71,7 @@ class System:
         self.gateway_url = ""
 
     def settings(self) -> Settings:
-        env = {k: v for k, v in self.env.items() if k.startswith("FARPOINT_")}
-        old = {k: os.environ.get(k) for k in env}
-        os.environ.update(env)
-        try:
-            return Settings()
-        finally:
-            for k, v in old.items():
-                if v is None:
-                    os.environ.pop(k, None)
-                else:
-                    os.environ[k] = v
+        return settings_with_env({k: v for k, v in self.env.items() if k.startswith("FARPOINT_")})
 
     def start(self, name: str, service: str | None = None, wait: bool = True) -> None:
         """Start service ``service`` (default: ``name``) as process ``name``."""
