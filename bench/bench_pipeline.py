@@ -203,8 +203,8 @@ def configure(args: argparse.Namespace) -> None:
     import torch
 
     import farpoint.ingest.video as video_mod
+    from farpoint.ingest.table import FrameTable
     from farpoint.normalize import fit_reducer
-    from farpoint.pipeline import FrameTable
 
     if args.torch_threads:
         torch.set_num_threads(args.torch_threads)
@@ -297,10 +297,11 @@ def markdown_pipeline(result: dict, target_minutes: float) -> str:
 
 
 def run(args: argparse.Namespace) -> dict:
+    from farpoint.export.picks import export_selection
     from farpoint.ingest import DecodeReport, iter_frames
+    from farpoint.ingest.table import FrameTable
     from farpoint.normalize import apply_reducer, fit_reducer
-    from farpoint.pipeline import FrameTable, export_selection
-    from farpoint.select import select_points
+    from farpoint.selection import select_points
     from farpoint.store.local import LocalStore
 
     rows: list[dict] = []
@@ -373,7 +374,7 @@ def run(args: argparse.Namespace) -> dict:
     # The looped video repeats its 3.9-min base, so farthest-point picks (ties to the lowest
     # index) all fall in the first loop and the export above reads only its start. Real footage
     # spreads picks over the whole video: time the export for k random picks too.
-    from farpoint.select import Selection
+    from farpoint.selection import Selection
 
     rows_k = np.sort(np.random.default_rng(0).choice(n, size=k, replace=False))
     spread = Selection(indices=rows_k, distances=np.ones(k))

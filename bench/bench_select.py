@@ -50,7 +50,7 @@ def make_data(n: int, d: int, kind: str, seed: int = 0) -> np.ndarray:
 def run_cell(method: str, n: int, d: int, k: int, kind: str) -> dict[str, object]:
     x = make_data(n, d, kind)
     if method != "fpsample":  # load the numba kernels (JIT cache) before timing
-        from farpoint.select import get_selector
+        from farpoint.selection import get_selector
 
         get_selector(method).select(x[:5000], 300)  # reaches every kernel
     r0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -60,7 +60,7 @@ def run_cell(method: str, n: int, d: int, k: int, kind: str) -> dict[str, object
 
         idx = np.asarray(fpsample.fps_sampling(x, k, start_idx=0), np.int64)
     else:
-        from farpoint.select import get_selector
+        from farpoint.selection import get_selector
 
         idx = get_selector(method).select(x, k, start=0).indices
     secs = time.perf_counter() - t0

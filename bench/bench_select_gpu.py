@@ -31,7 +31,7 @@ def main() -> int:
     sys.path.insert(0, "bench")
     from bench_select import make_data
 
-    from farpoint.select import get_selector
+    from farpoint.selection import get_selector
 
     sys.stdout.write(f"device: {torch.cuda.get_device_name(0)}; faiss GPUs: "
                      f"{faiss.get_num_gpus() if hasattr(faiss, 'get_num_gpus') else 0}\n")

@@ -1,43 +1,60 @@
 #!/usr/bin/env bash
-# Create or reuse farpoint's virtualenv and link it as .venv in the repo root.
+# Create or refresh this checkout's own virtualenv at .venv (never shared with another checkout).
 #
-# The venv lives outside the clone (default ~/.cache/farpoint/venv-py311, override with
-# FARPOINT_VENV) so fresh clones and CI reuse it: torch alone is ~3 GB of wheels. A stamp holding
-# the hash of pyproject.toml decides whether dependencies need a (re)install; otherwise only the
-# project itself is (re)installed in editable mode, which takes seconds. Runtime versions are
-# pinned by docker/constraints.txt, so tests, the demo and the images run the same packages.
+# Packages come through uv (PyPI `uv`, pinned below, installed into ~/.cache/farpoint/uv-<version>
+# on first use): uv keeps one package cache (~/.cache/uv) and links packages from it into each
+# checkout's .venv, so a second clone installs torch and friends in seconds, without a download,
+# and every checkout imports its own `farpoint`. Runtime versions are pinned by
+# docker/constraints.txt, so tests, the demo and the images run the same packages.
+# A stamp (hash of pyproject.toml + constraints) decides whether dependencies need installing.
+#
+# Environment: PYTHON=python3 (must be 3.11), FARPOINT_UV_VERSION, UV_CACHE_DIR (uv's own).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { echo "[setup] $*" >&2; }
+die() { echo "[setup] error: $*" >&2; exit 1; }
 
 PY=${PYTHON:-python3}
-VENV=${FARPOINT_VENV:-$HOME/.cache/farpoint/venv-py311}
-command -v "$PY" >/dev/null || { log "error: $PY not found; install Python 3.11"; exit 1; }
+UV_VERSION=${FARPOINT_UV_VERSION:-0.13.9}
+TOOLS=${FARPOINT_CACHE:-$HOME/.cache/farpoint}
+command -v "$PY" >/dev/null || die "$PY not found; install Python 3.11"
 "$PY" -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else 1)' \
-  || { log "error: farpoint needs Python 3.11 (found $("$PY" --version 2>&1))"; exit 1; }
+  || die "farpoint needs Python 3.11 (found $("$PY" --version 2>&1))"
 
-want=$(cat pyproject.toml docker/constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
-constraints=()
-[ -f docker/constraints.txt ] && constraints=(-c docker/constraints.txt)
-if [ ! -x "$VENV/bin/python" ]; then
-  log "creating virtualenv at $VENV"
-  mkdir -p "$(dirname "$VENV")"
-  "$PY" -m venv "$VENV"
-  "$VENV/bin/python" -m pip install -q --upgrade pip
+# uv: the pinned version, from PyPI, in a folder of its own (never the user's site-packages).
+UV_HOME="$TOOLS/uv-$UV_VERSION"
+UV="$UV_HOME/bin/uv"
+if [ ! -x "$UV" ]; then
+  log "installing uv $UV_VERSION into $UV_HOME"
+  rm -rf "$UV_HOME.tmp"
+  "$PY" -m pip install -q --disable-pip-version-check --root-user-action=ignore --target "$UV_HOME.tmp" "uv==$UV_VERSION" \
+    || die "could not install uv $UV_VERSION from PyPI (is the package index reachable?)"
+  rm -rf "$UV_HOME" && mv "$UV_HOME.tmp" "$UV_HOME"
 fi
-if [ "$(cat "$VENV/.farpoint-deps" 2>/dev/null)" != "$want" ]; then
-  log "installing dependencies into $VENV (first time: several minutes, torch is large)"
-  "$VENV/bin/python" -m pip install -q -e ".[dev]" "${constraints[@]}"
-  echo "$want" > "$VENV/.farpoint-deps"
-else
-  pip_log=$(mktemp)
-  "$VENV/bin/python" -m pip install -q --no-deps --no-build-isolation -e . >"$pip_log" 2>&1 \
-    || { cat "$pip_log" >&2; rm -f "$pip_log"; log "error: installing farpoint failed"; exit 1; }
-  rm -f "$pip_log"
+export UV_PYTHON_DOWNLOADS=never UV_NO_PROGRESS=1
+
+# The old layout linked .venv to one venv shared by every checkout: replace the link.
+if [ -L .venv ]; then
+  log ".venv was a link to a shared venv ($(readlink .venv)); making this checkout its own"
+  rm -f .venv
 fi
-if [ -e .venv ] && [ ! -L .venv ]; then
-  log ".venv exists and is not a link; leaving it"
-else
-  ln -sfn "$VENV" .venv
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  "$UV" venv -q --python "$PY" .venv || die "uv could not create .venv"
 fi
-log "ready: .venv -> $VENV ($(.venv/bin/farpoint --version 2>/dev/null || echo 'cli not importable yet'))"
+
+want=$(cat pyproject.toml docker/constraints.txt | sha256sum | cut -c1-16)
+if [ "$(cat .venv/.farpoint-deps 2>/dev/null)" != "$want" ]; then
+  log "installing dependencies into .venv (uv cache: ${UV_CACHE_DIR:-~/.cache/uv}; first time a few minutes)"
+  t0=$SECONDS
+  "$UV" pip install -q --python .venv/bin/python -e ".[dev]" -c docker/constraints.txt \
+    || die "installing dependencies failed (see uv's message above)"
+  echo "$want" > .venv/.farpoint-deps
+  log "dependencies installed in $((SECONDS - t0))s"
+fi
+.venv/bin/python -c 'import farpoint, pathlib, sys
+here = pathlib.Path.cwd().resolve()
+mod = pathlib.Path(farpoint.__file__).resolve()
+sys.exit(0 if here in mod.parents else f"farpoint imports from {mod}, not from {here}")' \
+  || die "this checkout's .venv does not import this checkout's farpoint"
+log "ready: .venv ($(.venv/bin/farpoint --version 2>/dev/null || echo 'cli not importable yet'))"

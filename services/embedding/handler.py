@@ -1,6 +1,6 @@
 """ShardReady -> vectors of the shard in the store -> ShardEmbedded.
 
-Embedding is the core's :func:`farpoint.pipeline.embed_frames` with the embedder the job names
+Embedding is the core's :func:`farpoint.embed.batch.embed_frames` with the embedder the job names
 (built once per process and model, on the GPU when one is visible). A redelivered shard is
 embedded again and rewrites the same ``vectors.npy``.
 """
@@ -14,13 +14,13 @@ from pathlib import Path
 
 from farpoint.bus.base import Message
 from farpoint.embed.base import Embedder, get_embedder
+from farpoint.embed.batch import embed_frames
 from farpoint.errors import NotFoundError
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.artifacts import load_spec, read_shard_frames
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys, ModelKeys
 from farpoint.jobs.state import put_json
-from farpoint.pipeline import embed_frames
 from farpoint.store.base import put_array
 from services.common.context import ServiceContext
 from services.common.guard import guarded

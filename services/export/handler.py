@@ -1,6 +1,6 @@
 """JobSelected -> ``result/`` (frames, manifest.json/.csv, report.html) -> JobExported.
 
-The export is the core's :func:`farpoint.pipeline.export_selection` (a second decoding pass that
+The export is the core's :func:`farpoint.export.picks.export_selection` (a second decoding pass that
 saves only the picked frames, seed paper §5.1.2) writing under the job's ``result/`` prefix.
 Picks name their medium by media id. ``stages/export.json`` is written last: the job succeeded.
 """
@@ -19,13 +19,13 @@ import numpy as np
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
 from farpoint.export import write_manifest
+from farpoint.export.picks import export_selection
 from farpoint.jobs.artifacts import fetch_media, load_spec, read_table
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.spec import SelectionSpec
 from farpoint.jobs.state import JobState, get_json
-from farpoint.pipeline import export_selection
-from farpoint.select import Selection
+from farpoint.selection import Selection
 from farpoint.store.base import get_array
 from services.common.context import ServiceContext
 from services.common.guard import guarded

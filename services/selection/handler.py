@@ -1,6 +1,6 @@
 """JobNormalized -> picks (``selection.json``) -> JobSelected.
 
-Selection is the core's :func:`farpoint.pipeline.select_frames` (the same call ``farpoint
+Selection is the core's :func:`farpoint.selection.frames.select_frames` (the same call ``farpoint
 select`` makes) with the job's method, backend, seed (which draws the start point), early stop
 and constraints.
 """
@@ -15,11 +15,12 @@ import numpy as np
 
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
+from farpoint.ingest.table import FrameTable
 from farpoint.jobs.artifacts import load_spec, read_table
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
-from farpoint.pipeline import FrameTable, select_frames
+from farpoint.selection.frames import select_frames
 from farpoint.store.base import get_array
 from services.common.context import ServiceContext
 from services.common.guard import guarded

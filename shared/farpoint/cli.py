@@ -258,7 +258,7 @@ def cmd_select_vectors(args: argparse.Namespace) -> int:
             "stopped_early": sel.stopped_early,
         }
         try:
-            from farpoint.select.budget import suggest_budget
+            from farpoint.selection.budget import suggest_budget
 
             body["suggested_k"] = int(suggest_budget(sel.distances))
         except ImportError:

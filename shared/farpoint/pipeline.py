@@ -1,65 +1,39 @@
 """The embedded default: every stage chained in-process on local files.
 
-ingest (decode, resize, cap fps) -> embed -> normalize -> select -> export. The services run the
-very same stage functions (:func:`embed_frames`, :func:`farpoint.normalize.fit_reducer`,
-:func:`farpoint.select.select_points`, :func:`export_selection`), only reading their inputs from
-the object store and writing their outputs there.
+ingest (decode, resize, cap fps) -> embed -> normalize -> select -> export. This module only
+orders the stage functions; each lives in its stage package, and the services call the very same
+ones (:func:`farpoint.embed.batch.embed_frames`, :func:`farpoint.normalize.fit_reducer`,
+:func:`farpoint.selection.frames.select_frames`, :func:`farpoint.export.picks.export_selection`),
+only reading their inputs from the object store and writing their outputs there.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from tqdm import tqdm
 
 from farpoint.embed.base import DEFAULT_EMBEDDER, Embedder, get_embedder
+from farpoint.embed.batch import embed_frames, one_core_for_decoding
 from farpoint.errors import InputError
-from farpoint.export import Pick, export_frames, write_manifest, write_report
-from farpoint.ingest import DecodeReport, Frame, expand_inputs, iter_frames
+from farpoint.export import Pick, write_manifest
+from farpoint.export.picks import export_selection, make_picks
+from farpoint.ingest import DecodeReport, expand_inputs, iter_frames
 from farpoint.ingest.prefetch import prefetch
+from farpoint.ingest.table import FrameTable, estimate_frames
 from farpoint.normalize import apply_reducer, fit_reducer
-from farpoint.select import Selection, select_points, validate_vectors
-from farpoint.store.base import Store
+from farpoint.selection import Selection, select_points, validate_k, validate_vectors
+from farpoint.selection.frames import select_frames
 from farpoint.store.local import LocalStore
 
 log = logging.getLogger(__name__)
 
 PREFETCH_FRAMES = 128  # decode runs in a thread this many frames ahead of embedding
-
-
-@dataclass
-class FrameTable:
-    """Where each embedded row came from."""
-
-    sources: list[str] = field(default_factory=list)
-    indices: list[int] = field(default_factory=list)
-    timestamps: list[float] = field(default_factory=list)
-    pts: list[int | None] = field(default_factory=list)  # see Frame.pts; may be left empty
-
-    def add(self, frame: Frame) -> None:
-        self.sources.append(frame.source)
-        self.indices.append(frame.index)
-        self.timestamps.append(frame.timestamp)
-        self.pts.append(frame.pts)
-
-    def pts_of(self, row: int) -> int | None:
-        """The pts of ``row`` (None when unknown, e.g. a table read from older metadata)."""
-        return self.pts[row] if len(self.pts) == len(self.sources) else None
-
-    def __len__(self) -> int:
-        return len(self.sources)
-
-    def group_ids(self) -> np.ndarray:
-        """One integer per source, for per-video quotas and time gaps."""
-        ids: dict[str, int] = {}
-        return np.array([ids.setdefault(s, len(ids)) for s in self.sources], dtype=np.int64)
 
 
 @dataclass
@@ -74,175 +48,6 @@ class SelectResult:
     report: Path | None = None
     vectors: np.ndarray | None = field(default=None, repr=False)
     normalized: np.ndarray | None = field(default=None, repr=False)
-
-
-def _batched(frames: Iterable[Frame], size: int) -> Iterator[list[Frame]]:
-    """Batches of frames of one shape (a change of shape closes the batch)."""
-    batch: list[Frame] = []
-    for f in frames:
-        if batch and (len(batch) >= size or f.image.shape != batch[0].image.shape):
-            yield batch
-            batch = []
-        batch.append(f)
-    if batch:
-        yield batch
-
-
-def estimate_frames(paths: Sequence[Path], fps: float | None) -> int | None:
-    """A cheap estimate of the frames ingest will yield (for the progress bar)."""
-    from farpoint.ingest.images import is_archive, is_image
-
-    total = 0
-    for p in paths:
-        if is_image(p):
-            total += 1
-            continue
-        if is_archive(p):
-            return None
-        try:
-            import av
-
-            with av.open(str(p)) as c:
-                s = c.streams.video[0]
-                if s.duration and s.time_base is not None:
-                    dur = float(s.duration * s.time_base)
-                else:
-                    dur = (c.duration or 0) / 1e6
-                rate = float(s.average_rate or 0)
-                total += int(dur * (min(rate, fps) if fps else rate)) or 1
-        except Exception:  # noqa: BLE001 - only an estimate
-            return None
-    return total
-
-
-def embed_frames(
-    frames: Iterable[Frame],
-    embedder: Embedder,
-    *,
-    table: FrameTable | None = None,
-    progress: bool = True,
-    total: int | None = None,
-) -> np.ndarray:
-    """Embed a stream of frames in batches; record each row's origin in ``table``."""
-    table = table if table is not None else FrameTable()
-    chunks: list[np.ndarray] = []
-    bar = tqdm(total=total, desc="embed", unit="frame", disable=not progress, smoothing=0.1)
-    try:
-        for batch in _batched(frames, embedder.batch_size):
-            vecs = embedder.embed(np.stack([f.image for f in batch]))
-            chunks.append(np.asarray(vecs, np.float32))
-            for f in batch:
-                table.add(f)
-            bar.update(len(batch))
-    finally:  # end the bar's line even on error, so the one-line message starts a line
-        bar.close()
-    if not chunks:
-        raise InputError("no frame to embed")
-    return np.concatenate(chunks)
-
-
-@contextmanager
-def _one_core_for_decoding(emb: Embedder) -> Iterator[None]:
-    """While decoding runs in its thread, give a CPU embedder's torch one thread fewer.
-
-    On 2 shared cores, torch's second OpenMP thread mostly spins waiting for a core FFmpeg (or
-    another process) holds: EfficientNet-Lite0 measured 41-72 frames per CPU-second with 2
-    threads, 120 with 1 (docs/performance.md, Pipeline). The thread count is restored after.
-    """
-    import torch
-
-    before = torch.get_num_threads()
-    on_cpu = not str(getattr(emb, "device", "cpu")).startswith("cuda")
-    if on_cpu and before > 1:
-        torch.set_num_threads(before - 1)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def select_frames(
-    normalized: np.ndarray,
-    table: FrameTable,
-    k: int,
-    *,
-    method: str = "fps",
-    backend: str = "auto",
-    seed: int = 0,
-    labeled: np.ndarray | None = None,
-    min_distance: float | None = None,
-    select_options: dict[str, Any] | None = None,
-) -> Selection:
-    """The select stage on frames: the budget check, per-video constraints, then
-    :func:`farpoint.select.select_points`. The CLI and the selection service both call this."""
-    n = normalized.shape[0]
-    if k > n:
-        raise InputError(f"k={k} is larger than the {n} frames decoded; ask for at most {n}")
-    extra = dict(select_options or {})
-    if "group_quota" in extra or "min_gap_s" in extra:
-        extra.setdefault("groups", table.group_ids())
-        extra.setdefault("times", np.asarray(table.timestamps))
-    return select_points(
-        normalized,
-        k,
-        method=method,
-        backend=backend,
-        seed=seed,
-        labeled=labeled,
-        min_distance=min_distance,
-        **extra,
-    )
-
-
-def make_picks(table: FrameTable, selection: Selection) -> list[Pick]:
-    """One :class:`Pick` per selected row, in pick order, with where the frame came from."""
-    picks = []
-    for rank, (row, dist) in enumerate(zip(selection.indices, selection.distances, strict=True)):
-        d = float(dist)
-        picks.append(
-            Pick(
-                rank=rank,
-                source=table.sources[int(row)],
-                frame_index=int(table.indices[int(row)]),
-                timestamp_s=round(float(table.timestamps[int(row)]), 4),
-                distance=None if not np.isfinite(d) else round(d, 6),
-                row=int(row),
-            )
-        )
-    return picks
-
-
-def export_selection(
-    store: Store,
-    prefix: str,
-    table: FrameTable,
-    selection: Selection,
-    normalized: np.ndarray,
-    manifest: dict[str, Any],
-    *,
-    frames: bool = True,
-    report: bool = True,
-    progress: bool = True,
-    seed: int = 0,
-) -> tuple[list[Pick], str | None]:
-    """Write the picked frames, manifest and report under ``prefix`` of ``store``."""
-    picks = make_picks(table, selection)
-    if frames:
-        pts = [table.pts_of(p.row) for p in picks]
-        export_frames(store, prefix, picks, progress=progress, pts=pts)
-    write_manifest(store, prefix, manifest, picks)
-    report_key = None
-    if report:
-        summary = {
-            "frames seen": len(table),
-            "frames picked": len(picks),
-            "embedder": manifest.get("embedder", {}).get("name"),
-            "normalization": manifest.get("normalize", {}).get("method"),
-            "method": manifest.get("settings", {}).get("method"),
-            "sources": len(set(table.sources)),
-        }
-        report_key = write_report(store, prefix, normalized, picks, summary, seed=seed)
-    return picks, report_key
 
 
 def select(
@@ -279,8 +84,7 @@ def select(
     c0 = c = time.process_time()  # CPU seconds of the process (all threads), per stage too
     if isinstance(inputs, str | Path):
         inputs = [inputs]
-    if isinstance(k, bool) or not isinstance(k, int | np.integer) or k <= 0:
-        raise InputError(f"k must be a positive integer; got {k!r}")
+    validate_k(k, 1 << 62)  # type and sign now; against the frame count once decoded
     paths = expand_inputs(inputs)
     emb = (
         get_embedder(embedder, model=model, device=device)
@@ -292,7 +96,7 @@ def select(
     reports: list[DecodeReport] = []
     table = FrameTable()
     t, c = time.perf_counter(), time.process_time()
-    with _one_core_for_decoding(emb):
+    with one_core_for_decoding(emb):
         vectors = embed_frames(
             prefetch(iter_frames(paths, width=width, fps=fps, reports=reports), PREFETCH_FRAMES),
             emb,
@@ -303,8 +107,7 @@ def select(
     timings["ingest+embed_s"] = time.perf_counter() - t
     timings["ingest+embed_cpu_s"], c = time.process_time() - c, time.process_time()
     n = vectors.shape[0]
-    if k > n:
-        raise InputError(f"k={k} is larger than the {n} frames decoded; ask for at most {n}")
+    validate_k(k, n, "frames decoded")
 
     pool_vecs = None
     if labeled:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from farpoint.select import select_points
+from farpoint.selection import select_points
 from tests.data import bikes_small, opencv_sample
 
 REPO = Path(__file__).resolve().parents[2]

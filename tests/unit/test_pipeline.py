@@ -12,7 +12,7 @@ import pytest
 
 import farpoint
 from farpoint.errors import InputError
-from farpoint.select import select_points
+from farpoint.selection import select_points
 from tests.data import bikes_small, fixture_images
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from farpoint.select import farthest_point_reference, get_selector, select_points
+from farpoint.selection import farthest_point_reference, get_selector, select_points
 
 BACKENDS = ["cpu", "torch", "faiss"]
 
@@ -93,9 +93,9 @@ def embedded_video() -> tuple[np.ndarray, np.ndarray]:
     """Real data: every frame of a real street clip (scene cuts) as pixel embeddings, plus the
     same frames through PCA to 20 dims, as the pipeline feeds the selector."""
     from farpoint.embed import get_embedder
+    from farpoint.embed.batch import embed_frames
     from farpoint.ingest import iter_frames
     from farpoint.normalize import normalize
-    from farpoint.pipeline import embed_frames
     from tests.data import bikes_small, opencv_sample
 
     inputs = [bikes_small()]

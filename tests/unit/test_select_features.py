@@ -8,14 +8,14 @@ import numpy as np
 import pytest
 
 from farpoint.errors import InputError
-from farpoint.select import (
+from farpoint.selection import (
     Constraints,
     farthest_point_reference,
     get_selector,
     select_points,
     suggest_budget,
 )
-from farpoint.select.dedup import dedup
+from farpoint.selection.dedup import dedup
 
 
 def _video_like(n_videos: int = 6, per: int = 300, d: int = 12, seed: int = 0):

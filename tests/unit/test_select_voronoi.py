@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from farpoint.select import farthest_point_reference
-from farpoint.select.constraints import Constraints
-from farpoint.select.greedy import run_greedy
-from farpoint.select.voronoi import VoronoiEngine
+from farpoint.selection import farthest_point_reference
+from farpoint.selection.constraints import Constraints
+from farpoint.selection.greedy import run_greedy
+from farpoint.selection.voronoi import VoronoiEngine
 
 
 def _clustered(n: int = 3000, d: int = 12, seed: int = 5) -> np.ndarray:
@@ -85,7 +85,7 @@ def test_engine_pool_min_distance_and_constraints() -> None:
 def test_sort_segment_orders_like_lexsort(L: int, kind: str) -> None:
     """The packed-key radix sort of a cell segment: largest min-distance first, ties (also keys
     that agree in the packed bits but differ beyond them) by lowest index, rows follow."""
-    from farpoint.select.voronoi import _sort_segment
+    from farpoint.selection.voronoi import _sort_segment
 
     rng = np.random.default_rng(L)
     if kind == "random":

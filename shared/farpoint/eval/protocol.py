@@ -26,7 +26,7 @@ from farpoint.eval.derive import Derived
 from farpoint.eval.features import EmbedderSpec, embed_images, normalized
 from farpoint.eval.probe import CPU_PROBE, ProbeConfig, train_probe
 from farpoint.eval.stats import class_balance, paired_compare
-from farpoint.select import random_select, select_points
+from farpoint.selection import random_select, select_points
 
 log = logging.getLogger(__name__)
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from farpoint.errors import NotFoundError
 from farpoint.eval.features import EmbedderSpec, cache_dir, images_key
-from farpoint.select import random_select, select_points
+from farpoint.selection import random_select, select_points
 
 log = logging.getLogger(__name__)
 

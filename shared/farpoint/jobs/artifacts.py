@@ -1,7 +1,7 @@
 """Reading and writing a job's stage outputs in the store (shards, tables, vectors, media).
 
 These helpers only move data between the store and the core's types (:class:`Frame`,
-:class:`~farpoint.pipeline.FrameTable`, numpy arrays); the stages themselves are the core's.
+:class:`~farpoint.ingest.table.FrameTable`, numpy arrays); the stages themselves are the core's.
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ import numpy as np
 
 from farpoint.errors import InputError
 from farpoint.ingest.frame import Frame
+from farpoint.ingest.table import FrameTable
 from farpoint.jobs.keys import JobKeys, MediaKeys
 from farpoint.jobs.spec import SelectionSpec
 from farpoint.jobs.state import get_json, get_media_info, put_json
-from farpoint.pipeline import FrameTable
 from farpoint.store.base import Store, get_array, put_array
 
 

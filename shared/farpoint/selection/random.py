@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from farpoint.select.base import Selection, validate_k
+from farpoint.selection.base import Selection, validate_k
 
 
 def random_select(n: int, k: int, *, seed: int | None = 0) -> Selection:

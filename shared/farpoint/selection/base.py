@@ -15,7 +15,7 @@ import numpy as np
 from farpoint.errors import InputError
 
 if TYPE_CHECKING:
-    from farpoint.select.constraints import Constraints
+    from farpoint.selection.constraints import Constraints
 
 
 @dataclass(frozen=True)
@@ -86,15 +86,18 @@ def validate_vectors(vectors: object, name: str = "vectors") -> np.ndarray:
     return out
 
 
-def validate_k(k: object, n: int) -> int:
-    """Check the budget: 1 <= k <= n. ``k > n`` is an error (documented in the README)."""
+def validate_k(k: object, n: int, what: str = "items") -> int:
+    """Check the budget: 1 <= k <= n (the one check of k; ``k > n`` is an error, see the README).
+
+    ``what`` names the n things in the message ("frames decoded", "vectors", ...).
+    """
     if isinstance(k, bool) or not isinstance(k, int | np.integer):
-        raise InputError(f"k must be an integer; got {k!r}")
+        raise InputError(f"k must be a positive integer; got {k!r}")
     k = int(k)
     if k <= 0:
-        raise InputError(f"k must be >= 1; got {k}")
+        raise InputError(f"k must be a positive integer (>= 1); got {k}")
     if k > n:
-        raise InputError(f"k={k} is larger than the number of items ({n}); ask for at most {n}")
+        raise InputError(f"k={k} is larger than the {n} {what}; ask for at most {n}")
     return k
 
 

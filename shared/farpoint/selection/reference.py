@@ -12,7 +12,7 @@ that to the picks: the automatic budget.
 
 A picked row is never picked again (its entry becomes ``-inf``), so with exact duplicates and a
 budget above the number of distinct rows the remaining duplicates are taken in index order.
-With ``constraints`` (per-group quotas, time gaps; see :mod:`farpoint.select.constraints`) the
+With ``constraints`` (per-group quotas, time gaps; see :mod:`farpoint.selection.constraints`) the
 argmax runs over the eligible points only: a blocked point's entry becomes ``-inf`` for good.
 """
 
@@ -21,8 +21,8 @@ from __future__ import annotations
 import numpy as np
 
 from farpoint.errors import InputError
-from farpoint.select.base import Selection, validate_k, validate_start, validate_vectors
-from farpoint.select.constraints import Constraints
+from farpoint.selection.base import Selection, validate_k, validate_start, validate_vectors
+from farpoint.selection.constraints import Constraints
 
 
 def _sqdist_to(points: np.ndarray, center: np.ndarray) -> np.ndarray:

@@ -37,7 +37,7 @@ falls back to one dense pass and a new layout.
 
 Distances are accumulated in float64 from float32 rows (no ``|x|^2 - 2x.y + |y|^2``
 cancellation), so ``f`` matches the reference to summation order (``rel_tol``) and
-:mod:`farpoint.select.greedy` settles near-ties with the reference's own formula. Tests carry a
+:mod:`farpoint.selection.greedy` settles near-ties with the reference's own formula. Tests carry a
 1e-9 relative safety margin.
 
 Extra memory, per point: 8 (min-distance) + 4 (owner) + 8 (scratch distances) bytes, plus the
@@ -427,7 +427,7 @@ def _collect(thr, m, cmax, cstart, clen, smind, sidx):  # pragma: no cover - num
 class VoronoiEngine:
     """Exact min-distance state over explicit Voronoi cells (see module docstring).
 
-    Implements the engine protocol of :mod:`farpoint.select.greedy`.
+    Implements the engine protocol of :mod:`farpoint.selection.greedy`.
     """
 
     rel_tol = 1e-10

@@ -3,7 +3,7 @@
 Algorithm 1 of the seed paper (§2.6) spends O(n·d) per pick streaming every vector through the
 min-distance update, so a plain implementation is bound by memory bandwidth. :class:`CpuSelector`
 keeps the same O(n) min-distance array but runs on
-:class:`farpoint.select.voronoi.VoronoiEngine`: explicit Voronoi cells of the picks, each sorted
+:class:`farpoint.selection.voronoi.VoronoiEngine`: explicit Voronoi cells of the picks, each sorted
 by distance, pruned with the triangle inequality (see that module for the method, the exactness
 argument and the memory it costs). Picks equal the float64 reference; a ``np.memmap`` input is
 read in place (no row copy), so selection works out of core with O(n) extra state.
@@ -14,10 +14,10 @@ from __future__ import annotations
 import numba as nb
 import numpy as np
 
-from farpoint.select.base import Selection, validate_k, validate_start, validate_vectors
-from farpoint.select.constraints import Constraints
-from farpoint.select.greedy import run_greedy
-from farpoint.select.voronoi import VoronoiEngine
+from farpoint.selection.base import Selection, validate_k, validate_start, validate_vectors
+from farpoint.selection.constraints import Constraints
+from farpoint.selection.greedy import run_greedy
+from farpoint.selection.voronoi import VoronoiEngine
 
 _PARALLEL_MIN = 1 << 26
 

@@ -4,31 +4,28 @@
 
 * ``reference``: the numpy oracle (float64, O(n·d) per pick);
 * ``cpu``: numba, triangle-inequality pruning over the Voronoi cells of the picks
-  (:mod:`farpoint.select.cpu`, :mod:`farpoint.select.voronoi`);
-* ``torch``: dense float32 on CUDA when available, else on CPU (:mod:`farpoint.select.dense`);
+  (:mod:`farpoint.selection.cpu`, :mod:`farpoint.selection.voronoi`);
+* ``torch``: dense float32 on CUDA when available, else on CPU (:mod:`farpoint.selection.dense`);
 * ``faiss``: dense float32 with FAISS's SIMD distance kernel on CPU threads;
 * ``auto``: ``torch`` on a CUDA GPU, else ``cpu``.
 
-:func:`select_points` adds per-group quotas and time gaps (:mod:`farpoint.select.constraints`),
-near-duplicate removal (:mod:`farpoint.select.dedup`); :func:`suggest_budget` reads the knee of
-the covering-radius curve (:mod:`farpoint.select.budget`).
+:func:`select_points` adds per-group quotas and time gaps (:mod:`farpoint.selection.constraints`),
+near-duplicate removal (:mod:`farpoint.selection.dedup`); :func:`suggest_budget` reads the knee of
+the covering-radius curve (:mod:`farpoint.selection.budget`).
 """
 
 from __future__ import annotations
 
 import logging
-import sys as _sys
-import types as _types
-from typing import Any
 
 import numpy as np
 
 from farpoint.errors import InputError
-from farpoint.select.base import Selection, Selector, validate_k, validate_vectors
-from farpoint.select.budget import covering_radius_curve, suggest_budget
-from farpoint.select.constraints import Constraints
-from farpoint.select.random import random_select
-from farpoint.select.reference import ReferenceSelector, farthest_point_reference
+from farpoint.selection.base import Selection, Selector, validate_k, validate_vectors
+from farpoint.selection.budget import covering_radius_curve, suggest_budget
+from farpoint.selection.constraints import Constraints
+from farpoint.selection.random import random_select
+from farpoint.selection.reference import ReferenceSelector, farthest_point_reference
 
 log = logging.getLogger(__name__)
 
@@ -51,15 +48,15 @@ def get_selector(name: str = "auto") -> Selector:
     if name == "reference":
         return ReferenceSelector()
     if name == "cpu":
-        from farpoint.select.cpu import CpuSelector
+        from farpoint.selection.cpu import CpuSelector
 
         return CpuSelector()
     if name == "torch":
-        from farpoint.select.dense import TorchSelector
+        from farpoint.selection.dense import TorchSelector
 
         return TorchSelector()
     if name == "faiss":
-        from farpoint.select.dense import FaissSelector
+        from farpoint.selection.dense import FaissSelector
 
         return FaissSelector()
     raise InputError(f"unknown selector backend {name!r}; choose one of {', '.join(BACKENDS)}")
@@ -121,7 +118,7 @@ def select_points(
         return selector.select(
             x, k, start=int(start), labeled=labeled, min_distance=min_distance, constraints=cons
         )
-    from farpoint.select.dedup import dedup as run_dedup
+    from farpoint.selection.dedup import dedup as run_dedup
 
     kept, rep = run_dedup(x, float(dedup))
     log.info("dedup(%g): kept %d of %d rows", dedup, kept.shape[0], n)
@@ -160,19 +157,3 @@ __all__ = [
     "validate_vectors",
 ]
 
-
-class _CallableModule(_types.ModuleType):
-    """``farpoint.select`` is both this subpackage and the pipeline's ``select`` function.
-
-    Importing the subpackage binds ``farpoint.select`` to the module object, which would shadow
-    the documented API ``farpoint.select(inputs, k, ...)``; calling the module forwards to
-    :func:`farpoint.pipeline.select` so both spellings keep working.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from farpoint.pipeline import select as _pipeline_select
-
-        return _pipeline_select(*args, **kwargs)
-
-
-_sys.modules[__name__].__class__ = _CallableModule

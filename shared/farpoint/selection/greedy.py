@@ -13,7 +13,7 @@ engine and settles the argmax exactly:
   duplicate rows, or near-ties) are re-scored with the reference's own float64 formula against
   every center (labeled rows and picks), and the lowest index among the maxima wins.
 
-Picked and constraint-blocked points hold ``-inf`` (see :mod:`farpoint.select.constraints`).
+Picked and constraint-blocked points hold ``-inf`` (see :mod:`farpoint.selection.constraints`).
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Protocol
 
 import numpy as np
 
-from farpoint.select.base import Selection
-from farpoint.select.constraints import Constraints
+from farpoint.selection.base import Selection
+from farpoint.selection.constraints import Constraints
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ Both run Algorithm 1 (seed paper §2.6) as written: every pick streams all vecto
 float32 distance update (``torch``: ``((x - c)**2).sum(1)`` in chunks on the device; ``faiss``:
 ``fvec_L2sqr_ny``, FAISS's SIMD kernel, on CPU threads). Float32 sums of squared differences
 are within a relative ``(d + 4) 2^-24`` of the float64 reference, so the driver in
-:mod:`farpoint.select.greedy` re-scores the few near-tied candidates in float64 and the picks are
+:mod:`farpoint.selection.greedy` re-scores the few near-tied candidates in float64 and the picks are
 the reference's. On the GPU the whole array is resident (n·d·4 bytes of device memory).
 """
 
@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from farpoint.select.base import Selection, validate_k, validate_start, validate_vectors
-from farpoint.select.constraints import Constraints
-from farpoint.select.cpu import _validate_pool
-from farpoint.select.greedy import run_greedy
+from farpoint.selection.base import Selection, validate_k, validate_start, validate_vectors
+from farpoint.selection.constraints import Constraints
+from farpoint.selection.cpu import _validate_pool
+from farpoint.selection.greedy import run_greedy
 
 _CHUNK = 1 << 20
 
