@@ -1,4 +1,6 @@
-"""Selection: greedy farthest point (Algorithm 1 of the seed paper) and random.
+"""Selection: every method behind one interface (:mod:`farpoint.selection.registry`).
+
+Greedy farthest point (Algorithm 1 of the seed paper) is exact on every backend.
 
 ``get_selector(name)`` returns a backend; every backend returns the reference's picks:
 
@@ -20,53 +22,31 @@ import logging
 
 import numpy as np
 
-from farpoint.errors import InputError
-from farpoint.selection.base import Selection, Selector, validate_k, validate_vectors
+from farpoint.selection.backends import BACKENDS, get_selector
+from farpoint.selection.base import (
+    Selection,
+    Selector,
+    validate_k,
+    validate_start,
+    validate_vectors,
+)
 from farpoint.selection.budget import covering_radius_curve, suggest_budget
 from farpoint.selection.constraints import Constraints
 from farpoint.selection.random import random_select
-from farpoint.selection.reference import ReferenceSelector, farthest_point_reference
+from farpoint.selection.reference import farthest_point_reference
+from farpoint.selection.registry import DEFAULT_METHOD, MethodContext, get_method, method_names
+from farpoint.selection.registry import METHODS as METHOD_INFO
 
 log = logging.getLogger(__name__)
 
-BACKENDS = ("auto", "reference", "cpu", "torch", "faiss")
-METHODS = ("fps", "random")
-
-
-def _cuda_available() -> bool:
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a dependency
-        return False
-    return bool(torch.cuda.is_available())
-
-
-def get_selector(name: str = "auto") -> Selector:
-    """Return the selector backend ``name`` ("auto" picks the fastest available)."""
-    if name == "auto":
-        name = "torch" if _cuda_available() else "cpu"
-    if name == "reference":
-        return ReferenceSelector()
-    if name == "cpu":
-        from farpoint.selection.cpu import CpuSelector
-
-        return CpuSelector()
-    if name == "torch":
-        from farpoint.selection.dense import TorchSelector
-
-        return TorchSelector()
-    if name == "faiss":
-        from farpoint.selection.dense import FaissSelector
-
-        return FaissSelector()
-    raise InputError(f"unknown selector backend {name!r}; choose one of {', '.join(BACKENDS)}")
+METHODS = method_names()
 
 
 def select_points(
     vectors: np.ndarray,
     k: int,
     *,
-    method: str = "fps",
+    method: str = DEFAULT_METHOD,
     backend: str = "auto",
     seed: int | None = 0,
     start: int | None = None,
@@ -100,50 +80,60 @@ def select_points(
     x = validate_vectors(vectors)
     n = x.shape[0]
     validate_k(k, n)
-    if method == "random":
-        return random_select(n, k, seed=seed)
-    if method != "fps":
-        raise InputError(f"unknown method {method!r}; choose one of {', '.join(METHODS)}")
-    if start is None:
-        start = int(np.random.default_rng(seed).integers(n))
-    if not 0 <= int(start) < n:
-        raise InputError(f"start index {start} is outside 0..{n - 1}")
+    run = get_method(method)
+    if start is not None:
+        validate_start(int(start), n)
     cons = None
     if group_quota is not None or min_gap_s is not None:
         cons = Constraints(
             n, groups=groups, group_quota=group_quota, times=times, min_gap_s=min_gap_s
         )
-    selector = get_selector(backend)
+    ctx = MethodContext(
+        seed=seed,
+        start=start,
+        backend=backend,
+        labeled=labeled,
+        min_distance=min_distance,
+        constraints=cons,
+        groups=groups,
+        times=times,
+    )
     if dedup is None:
-        return selector.select(
-            x, k, start=int(start), labeled=labeled, min_distance=min_distance, constraints=cons
-        )
+        return run(x, k, ctx)
     from farpoint.selection.dedup import dedup as run_dedup
 
     kept, rep = run_dedup(x, float(dedup))
     log.info("dedup(%g): kept %d of %d rows", dedup, kept.shape[0], n)
-    sub_start = int(np.searchsorted(kept, rep[int(start)]))
-    sel = selector.select(
-        x[kept],
-        min(k, int(kept.shape[0])),
-        start=sub_start,
+    if start is None:  # the start a run without dedup would draw, mapped to its representative
+        start = int(np.random.default_rng(seed).integers(n))
+    sub = MethodContext(
+        seed=seed,
+        start=int(np.searchsorted(kept, rep[int(start)])),
+        backend=backend,
         labeled=labeled,
         min_distance=min_distance,
         constraints=None if cons is None else cons.subset(kept),
+        groups=None if groups is None else np.asarray(groups)[kept],
+        times=None if times is None else np.asarray(times)[kept],
     )
+    sel = run(x[kept], min(k, int(kept.shape[0])), sub)
     info = dict(sel.info)
     info.update(dedup_kept=kept, dedup_rep=rep, dedup_radius=float(dedup))
     if k > kept.shape[0]:
         info.setdefault("stop_reason", "fewer distinct rows than k after dedup")
     return Selection(
-        kept[sel.indices], sel.distances, stopped_early=sel.stopped_early or k > kept.shape[0],
+        kept[sel.indices],
+        sel.distances,
+        stopped_early=sel.stopped_early or k > kept.shape[0],
         info=info,
     )
 
 
 __all__ = [
     "BACKENDS",
+    "DEFAULT_METHOD",
     "METHODS",
+    "METHOD_INFO",
     "Constraints",
     "Selection",
     "Selector",
@@ -156,4 +146,3 @@ __all__ = [
     "validate_k",
     "validate_vectors",
 ]
-

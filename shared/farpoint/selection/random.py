@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from farpoint.selection.base import Selection, validate_k
+from farpoint.selection.registry import MethodContext
 
 
 def random_select(n: int, k: int, *, seed: int | None = 0) -> Selection:
@@ -13,3 +14,8 @@ def random_select(n: int, k: int, *, seed: int | None = 0) -> Selection:
     rng = np.random.default_rng(seed)
     idx = rng.choice(n, size=k, replace=False).astype(np.int64)
     return Selection(idx, np.full(k, np.nan))
+
+
+def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
+    """The registry's entry: ``k`` random rows of ``x``."""
+    return random_select(x.shape[0], k, seed=ctx.seed)

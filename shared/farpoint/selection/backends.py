@@ -1,0 +1,38 @@
+"""Farthest-point selector backends by name; every backend returns the reference's picks."""
+
+from __future__ import annotations
+
+from farpoint.errors import InputError
+from farpoint.selection.base import Selector
+from farpoint.selection.reference import ReferenceSelector
+
+BACKENDS = ("auto", "reference", "cpu", "torch", "faiss")
+
+
+def _cuda_available() -> bool:
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a dependency
+        return False
+    return bool(torch.cuda.is_available())
+
+
+def get_selector(name: str = "auto") -> Selector:
+    """Return the selector backend ``name`` ("auto" picks the fastest available)."""
+    if name == "auto":
+        name = "torch" if _cuda_available() else "cpu"
+    if name == "reference":
+        return ReferenceSelector()
+    if name == "cpu":
+        from farpoint.selection.cpu import CpuSelector
+
+        return CpuSelector()
+    if name == "torch":
+        from farpoint.selection.dense import TorchSelector
+
+        return TorchSelector()
+    if name == "faiss":
+        from farpoint.selection.dense import FaissSelector
+
+        return FaissSelector()
+    raise InputError(f"unknown selector backend {name!r}; choose one of {', '.join(BACKENDS)}")
