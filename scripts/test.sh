@@ -35,6 +35,7 @@ components=()
   || components+=(kafka)
 [ -n "${FARPOINT_S3__ENDPOINT:-}" ] && log "using external S3 at $FARPOINT_S3__ENDPOINT" \
   || components+=(s3)
+[ -n "${FARPOINT_DATABASE__URL:-}" ] && log "using external PostgreSQL" || components+=(postgres)
 if [ ${#components[@]} -gt 0 ]; then
   t0=$(date +%s)
   FARPOINT_INFRA_STARTED_FILE=$started_file bash infra/up.sh "${components[@]}"
