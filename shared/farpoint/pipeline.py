@@ -27,6 +27,7 @@ from farpoint.ingest import DecodeReport, expand_inputs, iter_frames
 from farpoint.ingest.prefetch import prefetch
 from farpoint.ingest.table import FrameTable, estimate_frames
 from farpoint.normalize import apply_reducer, fit_reducer
+from farpoint.quality import QualityReport, QualitySettings, as_quality_settings, filter_frames
 from farpoint.selection import Selection, select_points, validate_k, validate_vectors
 from farpoint.selection.frames import select_frames
 from farpoint.store.local import LocalStore
@@ -72,6 +73,7 @@ def select(
     report: bool = True,
     keep_vectors: bool = False,
     select_options: dict[str, Any] | None = None,
+    quality_filter: bool | dict[str, Any] | QualitySettings = True,
 ) -> SelectResult:
     """Pick the ``k`` most diverse frames of ``inputs`` (videos, images, folders, archives).
 
@@ -85,6 +87,8 @@ def select(
     if isinstance(inputs, str | Path):
         inputs = [inputs]
     validate_k(k, 1 << 62)  # type and sign now; against the frame count once decoded
+    qsettings = as_quality_settings(quality_filter)  # junk frames dropped before embedding
+    quality = QualityReport(qsettings)
     paths = expand_inputs(inputs)
     emb = (
         get_embedder(embedder, model=model, device=device)
@@ -98,7 +102,12 @@ def select(
     t, c = time.perf_counter(), time.process_time()
     with one_core_for_decoding(emb):
         vectors = embed_frames(
-            prefetch(iter_frames(paths, width=width, fps=fps, reports=reports), PREFETCH_FRAMES),
+            prefetch(
+                filter_frames(
+                    iter_frames(paths, width=width, fps=fps, reports=reports), qsettings, quality
+                ),
+                PREFETCH_FRAMES,
+            ),
             emb,
             table=table,
             progress=progress,
@@ -107,7 +116,9 @@ def select(
     timings["ingest+embed_s"] = time.perf_counter() - t
     timings["ingest+embed_cpu_s"], c = time.process_time() - c, time.process_time()
     n = vectors.shape[0]
-    validate_k(k, n, "frames decoded")
+    quality.add_decode_reports(reports)
+    left = f"frames left by the quality filter (dropped: {quality.summary()})"
+    validate_k(k, n, left if qsettings.enabled else "frames decoded")
 
     pool_vecs = None
     if labeled:
@@ -154,6 +165,7 @@ def select(
         "normalize": ninfo.as_dict(),
         "inputs": [r.as_dict() for r in reports],
         "n_frames": n,
+        "quality": quality.as_dict(),
         "stopped_early": selection.stopped_early,
     }
     result_out = None
