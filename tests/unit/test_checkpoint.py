@@ -25,9 +25,9 @@ torch.set_num_threads(1)
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     """A SwAV and an autoencoder model after a few real training steps on Fashion-MNIST."""
+    from farpoint.models.swav import SwavConfig
     from farpoint.train.dataset import FrameSet
     from farpoint.train.loop import train_on_frames
-    from farpoint.train.swav import SwavConfig
 
     images, _ = fashion_mnist(256)
     frames = FrameSet.from_arrays(images)

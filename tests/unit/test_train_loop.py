@@ -10,10 +10,12 @@ import pytest
 import torch
 
 from farpoint.errors import InputError
+from farpoint.models.swav import SwavConfig
 from farpoint.train.checkpoint import read_checkpoint
 from farpoint.train.dataset import FrameSet
-from farpoint.train.loop import loss_plot_path, parse_duration, train_on_frames
-from farpoint.train.swav import SwavConfig
+from farpoint.train.duration import parse_duration
+from farpoint.train.loop import train_on_frames
+from farpoint.train.plot import loss_plot_path
 from tests.data import fashion_mnist, opencv_sample
 
 torch.set_num_threads(1)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from farpoint.train.swav import SwavConfig, SwavModel, sinkhorn, swapped_prediction_loss
+from farpoint.models.swav import SwavConfig, SwavModel, sinkhorn, swapped_prediction_loss
 from tests.data import fashion_mnist
 
 torch.set_num_threads(1)

@@ -1,4 +1,5 @@
-"""The autoencoder method (seed paper §2.4, §3.2.2).
+"""The autoencoder training adapter (seed paper §2.4, §3.2.2); the network is
+:mod:`farpoint.models.autoencoder`.
 
 Frames are letterboxed to a fixed training size whose sides are multiples of 16 (the encoder
 halves the size four times): each side of the dataset's frame size rounded to the nearest
@@ -39,9 +40,11 @@ def training_size(height: int, width: int) -> tuple[int, int]:
 
 
 class AutoencoderMethod:
-    """Adapter used by :func:`farpoint.train.loop.train`."""
+    """The ``autoencoder`` training method (see :class:`farpoint.train.methods.Method`)."""
 
     name = "autoencoder"
+    config_class = AutoencoderConfig
+    default_batch = 128
 
     def __init__(
         self,
@@ -64,7 +67,7 @@ class AutoencoderMethod:
                           "mean": [0.0, 0.0, 0.0], "std": [1.0, 1.0, 1.0]}
         self.input_spec = input_spec
         self.model = Autoencoder(input_spec["height"], input_spec["width"],
-                                            cfg.bottleneck).to(device)
+                                 cfg.bottleneck).to(device)
         self.batch_size = min(batch_size, len(frames))
         self.rng = np.random.default_rng(seed)
         self._perm = np.empty(0, dtype=np.int64)
@@ -78,6 +81,9 @@ class AutoencoderMethod:
     def arch(self) -> dict[str, Any]:
         return {"backbone": "conv-ae", "bottleneck": self.cfg.bottleneck,
                 "embed_dim": self.cfg.bottleneck, "decoder_layers": 5}
+
+    def param_groups(self, lr: float) -> list[dict[str, Any]]:
+        return [{"params": list(self.model.parameters()), "lr": lr}]
 
     def steps_per_epoch(self) -> int:
         return max(1, len(self.frames) // self.batch_size)

@@ -7,8 +7,10 @@ lists, dicts — no pickled classes, so loading a model runs no code)::
     {
       "format": "farpoint.model/1",
       "method": "swav" | "autoencoder",
-      "arch": {...},    # swav: backbone "resnet18", stem "cifar"|"imagenet", base_width,
-                        #   embed_dim (8*base_width), proj_hidden, proj_dim, n_prototypes
+      "arch": {...},    # swav: backbone "resnet18" (stem "cifar"|"imagenet", base_width,
+                        #   embed_dim 8*base_width) or "efficientnet-lite0" (finetune_blocks,
+                        #   pretrained "imagenet-1k", embed_dim 1280); proj_hidden, proj_dim,
+                        #   n_prototypes
                         # autoencoder: backbone "conv-ae", bottleneck, embed_dim (=bottleneck)
       "input": {"height": H, "width": W, "fit": "letterbox",
                 "mean": [r, g, b], "std": [r, g, b]},   # see farpoint.models.preprocess
@@ -36,9 +38,9 @@ import torch
 from torch import nn
 
 from farpoint.errors import InputError
+from farpoint.train.methods import METHODS
 
 FORMAT = "farpoint.model/1"
-METHODS: tuple[str, ...] = ("swav", "autoencoder")
 
 
 @dataclass(frozen=True)
@@ -72,9 +74,12 @@ def content_hash(state_dict: dict[str, torch.Tensor]) -> str:
 def build_encoder(method: str, arch: dict[str, Any], input_spec: dict[str, Any]) -> nn.Module:
     """The embedding network described by ``arch`` (untrained)."""
     if method == "swav":
-        from farpoint.models.resnet import resnet18
+        from farpoint.models.backbones import build_backbone
 
-        return resnet18(stem=arch["stem"], base_width=int(arch["base_width"]))
+        try:
+            return build_backbone(arch, pretrained=False)
+        except (ValueError, KeyError) as exc:
+            raise InputError(f"model file has an unusable SwAV arch: {exc}") from None
     if method == "autoencoder":
         from farpoint.models.autoencoder import ConvEncoder
 
@@ -191,3 +196,49 @@ def load_checkpoint(
         train_state=blob.get("train_state"),
     )
     return encoder, spec
+
+
+def run_meta(run: Any, final: bool) -> dict[str, Any]:
+    """The ``meta`` of a :class:`~farpoint.train.build.TrainRun` (JSON-safe)."""
+    import json
+
+    from farpoint import __version__
+    from farpoint.train.build import now_utc
+
+    spe = run.method.steps_per_epoch()
+    meta = {
+        "epochs": round(run.step / spe, 4),
+        "steps": run.step,
+        "steps_per_epoch": spe,
+        "images_seen": run.images_seen,
+        "seed": run.seed,
+        "batch_size": run.method.batch_size,
+        "lr": run.cfg.lr,
+        "device": run.device.type,
+        "amp": run.amp,
+        "method_config": run.cfg.as_dict(),
+        "views": run.method.views_info,
+        "data": run.frames.describe(),
+        "started": run.started,
+        "finished": now_utc() if final else None,
+        "train_seconds": round(run.train_seconds, 3),
+        "loss_history": [round(v, 6) for v in run.losses],
+        "farpoint_version": __version__,
+        "torch_version": torch.__version__,
+    }
+    return json.loads(json.dumps(meta, default=str))  # type: ignore[no-any-return]
+
+
+def save_run(run: Any, path: str | Path, final: bool) -> str:
+    """Write ``run`` (a :class:`~farpoint.train.build.TrainRun`) as a model file that the
+    embedders load and ``--resume`` continues; return its content hash."""
+    m = run.method
+    prefix = run.encoder_prefix
+    return save_checkpoint(
+        path, method=run.method_name, arch=m.arch(), input_spec=m.input_spec, encoder=m.encoder,
+        meta=run_meta(run, final),
+        train_state={"encoder_prefix": prefix, "optimizer": run.optimizer.state_dict(),
+                     "step": run.step,
+                     "model_rest": {k: v for k, v in m.model.state_dict().items()
+                                    if not k.startswith(prefix)}},
+    )

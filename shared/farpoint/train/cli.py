@@ -1,6 +1,7 @@
 """``farpoint train INPUT... --method swav|autoencoder -o MODEL`` (wired by farpoint.cli).
 
     farpoint train videos/ -o model.pt                       # SwAV, 10 epochs
+    farpoint train videos/ --backbone efficientnet-lite0 --time-budget 3m -o model.pt
     farpoint train a.mp4 b.mp4 --time-budget 20m -o model.pt
     farpoint train frames/ --method autoencoder -o ae.pt --bottleneck 8
     farpoint train videos/ --resume model.pt --epochs 5 -o model.pt
@@ -14,13 +15,16 @@ import logging
 import sys
 
 from farpoint.errors import InputError
+from farpoint.models.backbones import BACKBONES, DEFAULT_BACKBONE
+from farpoint.train.methods import DEFAULT_METHOD, METHODS
 
 
 def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``farpoint train``'s arguments to ``parser``."""
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="videos, images, folders, globs or archives to train on")
-    parser.add_argument("--method", default="swav", help="swav (default) or autoencoder")
+    parser.add_argument("--method", default=DEFAULT_METHOD,
+                        help=f"{' or '.join(METHODS)} (default {DEFAULT_METHOD})")
     parser.add_argument("-o", "--output", required=True, metavar="MODEL",
                         help="model file to write (local path or s3://bucket/key)")
     stop = parser.add_mutually_exclusive_group()
@@ -40,6 +44,11 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--lr", type=float, default=None, help="Adam learning rate (1e-3)")
     adv = parser.add_argument_group("method options")
     adv.add_argument("--bottleneck", type=int, default=8, help="autoencoder code size (8)")
+    adv.add_argument("--backbone", default=DEFAULT_BACKBONE, choices=BACKBONES,
+                     help="SwAV backbone: resnet18 from random weights, or efficientnet-lite0 "
+                          f"from its ImageNet weights, last blocks fine-tuned ({DEFAULT_BACKBONE})")
+    adv.add_argument("--finetune-blocks", type=int, default=2,
+                     help="efficientnet-lite0: how many of its 16 last blocks train (2)")
     adv.add_argument("--base-width", type=int, default=64,
                      help="SwAV ResNet18 first-stage channels (64 = standard; 512-d output)")
     adv.add_argument("--stem", default="auto", choices=("auto", "cifar", "imagenet"),
@@ -58,13 +67,15 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """Run ``farpoint train``; return the exit code (errors propagate as FarpointError)."""
+    from farpoint.models.swav import SwavConfig
     from farpoint.train.autoencoder import AutoencoderConfig
-    from farpoint.train.checkpoint import METHODS
-    from farpoint.train.loop import parse_duration, train
-    from farpoint.train.swav import SwavConfig
+    from farpoint.train.duration import parse_duration
+    from farpoint.train.loop import train
 
     if args.method not in METHODS:
         raise InputError(f"unknown --method {args.method!r}; choose one of {', '.join(METHODS)}")
+    if not 0 <= args.finetune_blocks <= 16:
+        raise InputError(f"--finetune-blocks must be in 0..16, got {args.finetune_blocks}")
     for flag in ("batch_size", "bottleneck", "base_width", "prototypes", "width", "max_frames"):
         value = getattr(args, flag)
         if value is not None and value < 1:
@@ -92,12 +103,13 @@ def run_train(args: argparse.Namespace) -> int:
         lr=args.lr,
         gap_s=args.gap,
         window_s=args.window,
-        swav=SwavConfig(base_width=args.base_width, n_prototypes=args.prototypes,
+        swav=SwavConfig(backbone=args.backbone, base_width=args.base_width,
+                        finetune_blocks=args.finetune_blocks, n_prototypes=args.prototypes,
                         stem=args.stem),
         autoencoder=AutoencoderConfig(bottleneck=args.bottleneck),
     )
     if not args.quiet:
-        from farpoint.train.loop import loss_plot_path
+        from farpoint.train.plot import loss_plot_path
 
         sys.stdout.write(f"model: {out}\nloss curve: {loss_plot_path(out)}\n")
     return 0

@@ -1,145 +1,28 @@
-"""SwAV: swapping assignments between views (Caron et al. 2020, arXiv:2006.09882; paper §2.5).
+"""The SwAV training adapter: frames -> pairs of views -> :class:`~farpoint.models.swav.SwavModel`.
 
-Each view of an image is embedded (backbone -> projection head -> unit vector ``z``) and scored
-against learnable unit-norm prototypes (``z @ C``). The *codes* ``q`` of a batch are soft
-assignments of the batch to the prototypes under an equipartition constraint (every prototype
-receives the same share of the batch), computed by 3 Sinkhorn-Knopp iterations with entropy
-``eps = 0.05``; they are targets and carry no gradient. The loss predicts the codes of one view
-from the scores of the other ("swapped prediction") with a softmax at temperature 0.1. The
-prototypes are frozen for the first iterations, as in the paper's recipe.
+The model and loss math live in :mod:`farpoint.models.swav` (Caron et al. 2020,
+arXiv:2006.09882; seed paper §2.5); this module only decides the input size, draws the pairs
+(:class:`~farpoint.train.views.PairSampler`: temporal pairs for video, two augmentations of one
+image for stills; §3.4) and turns them into normalised tensors.
 
-Simplifications against the paper (documented in docs/training.md): two views (no multi-crop),
-no feature queue (our batches are drawn temporally distant, which is what the equipartition
-needs), Adam instead of LARS.
+Input size: the ``resnet18`` backbone trains at the dataset's frame size (short side scaled up
+to >= 32 px) with ImageNet mean/std; the pretrained ``efficientnet-lite0`` at about 112 x 112 px
+of area (aspect kept), pixels in [-1, 1] as the ``imagenet`` embedder feeds it.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+import math
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
-from farpoint.models.heads import ProjectionHead, Prototypes
-from farpoint.models.resnet import resnet18
-
-
-@dataclass
-class SwavConfig:
-    """Hyper-parameters of the SwAV method (defaults follow the paper where they apply)."""
-
-    stem: str = "auto"  # "cifar", "imagenet" or "auto" (cifar when the input is <= 64 px)
-    base_width: int = 64  # ResNet18 channels of the first stage (64 = standard ResNet18)
-    proj_hidden: int = 512
-    proj_dim: int = 128
-    n_prototypes: int = 300
-    temperature: float = 0.1
-    sinkhorn_eps: float = 0.05
-    sinkhorn_iters: int = 3
-    freeze_prototypes_steps: int = 100
-    lr: float = 1e-3
-    weight_decay: float = 1e-6
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@torch.no_grad()
-def sinkhorn(scores: torch.Tensor, eps: float = 0.05, iters: int = 3) -> torch.Tensor:
-    """Equipartitioned soft codes for a ``(B, K)`` score matrix.
-
-    Returns ``(B, K)`` codes whose rows each sum to 1 (a distribution over prototypes per
-    sample) and whose columns each sum to about ``B / K`` (equal use of every prototype; exact
-    after infinitely many iterations, close after 3). Computed in float32 whatever the input
-    precision; the max is subtracted before ``exp`` for stability.
-    """
-    s = scores.detach().float() / eps
-    q = torch.exp(s - s.max()).t()  # (K, B)
-    k, b = q.shape
-    q /= q.sum()
-    for _ in range(iters):
-        q /= q.sum(dim=1, keepdim=True)  # each prototype gets total mass 1/K
-        q /= k
-        q /= q.sum(dim=0, keepdim=True)  # each sample gets total mass 1/B
-        q /= b
-    return (q * b).t()
-
-
-def swapped_prediction_loss(
-    scores: list[torch.Tensor],
-    temperature: float = 0.1,
-    eps: float = 0.05,
-    iters: int = 3,
-) -> torch.Tensor:
-    """Mean over ordered view pairs (v, u), v != u, of ``-sum(q_v * log softmax(s_u / T))``."""
-    total = scores[0].new_zeros((), dtype=torch.float32)
-    pairs = 0
-    for v, sv in enumerate(scores):
-        q = sinkhorn(sv, eps, iters)
-        for u, su in enumerate(scores):
-            if u == v:
-                continue
-            logp = F.log_softmax(su.float() / temperature, dim=1)
-            total = total - (q * logp).sum(dim=1).mean()
-            pairs += 1
-    return total / pairs
-
-
-class SwavModel(nn.Module):
-    """Backbone + projection head + prototypes. ``backbone`` alone is the embedder."""
-
-    def __init__(self, stem: str, cfg: SwavConfig) -> None:
-        super().__init__()
-        self.backbone = resnet18(stem=stem, base_width=cfg.base_width)  # type: ignore[arg-type]
-        self.head = ProjectionHead(self.backbone.out_dim, cfg.proj_hidden, cfg.proj_dim)
-        self.prototypes = Prototypes(cfg.proj_dim, cfg.n_prototypes)
-        self.cfg = cfg
-
-    def forward(self, views: list[torch.Tensor]) -> list[torch.Tensor]:
-        """Prototype scores ``(B, K)`` for each view (all views go through one forward pass,
-        so BatchNorm sees the whole multi-view batch)."""
-        b = views[0].shape[0]
-        z = self.head(self.backbone(torch.cat(views)))
-        return list(self.prototypes(z).split(b))
-
-    def loss(self, views: list[torch.Tensor]) -> torch.Tensor:
-        c = self.cfg
-        return swapped_prediction_loss(self(views), c.temperature, c.sinkhorn_eps,
-                                       c.sinkhorn_iters)
-
-    def before_step(self) -> None:
-        """Keep the prototypes on the unit sphere (called before each forward)."""
-        self.prototypes.normalize()
-
-    def after_backward(self, step: int) -> None:
-        """Freeze the prototypes for the first ``freeze_prototypes_steps`` iterations."""
-        if step < self.cfg.freeze_prototypes_steps:
-            self.prototypes.layer.weight.grad = None
-
-    def arch(self) -> dict[str, Any]:
-        c = self.cfg
-        return {
-            "backbone": "resnet18",
-            "stem": self.stem,
-            "base_width": c.base_width,
-            "embed_dim": self.backbone.out_dim,
-            "proj_hidden": c.proj_hidden,
-            "proj_dim": c.proj_dim,
-            "n_prototypes": c.n_prototypes,
-            "temperature": c.temperature,
-            "sinkhorn_eps": c.sinkhorn_eps,
-            "sinkhorn_iters": c.sinkhorn_iters,
-        }
-
-    @property
-    def stem(self) -> str:
-        return "cifar" if isinstance(self.backbone.maxpool, nn.Identity) else "imagenet"
-
+from farpoint.models.swav import SwavConfig, SwavModel
 
 IMAGENET_MEAN = [0.485, 0.456, 0.406]
 IMAGENET_STD = [0.229, 0.224, 0.225]
+PRETRAINED_AREA = 112 * 112
 
 
 def training_size(height: int, width: int, minimum: int = 32) -> tuple[int, int]:
@@ -148,10 +31,32 @@ def training_size(height: int, width: int, minimum: int = 32) -> tuple[int, int]
     return round(height * scale), round(width * scale)
 
 
+def pretrained_size(height: int, width: int, area: int = PRETRAINED_AREA) -> tuple[int, int]:
+    """The frame's aspect at about ``area`` pixels (112 x 112 for a square frame)."""
+    scale = math.sqrt(area / (height * width))
+    return max(32, round(height * scale)), max(32, round(width * scale))
+
+
+def input_spec_for(cfg: SwavConfig, height: int, width: int) -> dict[str, Any]:
+    """The network input recorded in the model file (size, letterbox, mean/std)."""
+    if cfg.backbone == "resnet18":
+        h, w = training_size(height, width)
+        return {"height": h, "width": w, "fit": "letterbox", "mean": IMAGENET_MEAN,
+                "std": IMAGENET_STD}
+    h, w = pretrained_size(height, width)
+    return {"height": h, "width": w, "fit": "letterbox", "mean": [0.5] * 3, "std": [0.5] * 3}
+
+
+_ARCH_KEYS = ("base_width", "stem", "finetune_blocks", "proj_hidden", "proj_dim",
+              "n_prototypes", "temperature", "sinkhorn_eps", "sinkhorn_iters")
+
+
 class SwavMethod:
-    """Adapter used by :func:`farpoint.train.loop.train`: views, sampler and model."""
+    """The ``swav`` training method (see :class:`farpoint.train.methods.Method`)."""
 
     name = "swav"
+    config_class = SwavConfig
+    default_batch = 64
 
     def __init__(
         self,
@@ -169,21 +74,18 @@ class SwavMethod:
         from farpoint.train.views import PairSampler, image_view_config, temporal_view_config
 
         if arch is not None:  # resuming: the checkpoint decides the architecture
-            keep = ("base_width", "proj_hidden", "proj_dim", "n_prototypes", "temperature",
-                    "sinkhorn_eps", "sinkhorn_iters")
-            cfg = SwavConfig(**{**cfg.as_dict(), **{k: arch[k] for k in keep},
-                                "stem": arch["stem"]})
+            keep = {k: arch[k] for k in _ARCH_KEYS if k in arch}
+            cfg = SwavConfig(**{**cfg.as_dict(), **keep,
+                                "backbone": arch.get("backbone", "resnet18")})
         if input_spec is None:
-            h, w = training_size(frames.height, frames.width)
-            input_spec = {"height": h, "width": w, "fit": "letterbox",
-                          "mean": IMAGENET_MEAN, "std": IMAGENET_STD}
+            input_spec = input_spec_for(cfg, frames.height, frames.width)
         self.input_spec = input_spec
         stem = cfg.stem if cfg.stem != "auto" else choose_stem(input_spec["height"],
                                                                 input_spec["width"])
         self.cfg = cfg
         self.frames = frames
         self.device = device
-        self.model = SwavModel(stem, cfg).to(device)
+        self.model = SwavModel(stem, cfg, pretrained=arch is None).to(device)
         self.sampler = PairSampler(frames.source_ids, frames.timestamps, batch_size,
                                    gap_s=gap_s, window_s=window_s, seed=seed)
         self.batch_size = self.sampler.batch_size
@@ -203,6 +105,9 @@ class SwavMethod:
 
     def arch(self) -> dict[str, Any]:
         return self.model.arch()
+
+    def param_groups(self, lr: float) -> list[dict[str, Any]]:
+        return self.model.param_groups(lr)
 
     def steps_per_epoch(self) -> int:
         return self.sampler.steps_per_epoch()
