@@ -1,7 +1,11 @@
 """The gateway's work behind the routes: request in -> store + event out (nothing algorithmic).
 
-* an upload streams to ``media/<id>/original`` (bounded size, sniffed type), then its
-  ``meta.json`` is written: a medium exists once its meta does;
+Every read and write of the object store the REST API does is a function here (the routes only
+parse, authorize and call these), so a records database can take over one function at a time.
+
+* an upload passes the one upload guard (:func:`farpoint.security.limits.guard_upload`: size,
+  sniffed type) and streams to ``media/<id>/original``; then its ``meta.json`` is written: a
+  medium exists once its meta does. A refused upload leaves nothing behind;
 * a job is validated (media and model exist), recorded (``job.json``, index), then announced
   (JobRequested / TrainRequested). If the announcement fails the job is marked failed with the
   reason, so nothing accepted is ever silently stuck.
@@ -9,7 +13,6 @@
 
 from __future__ import annotations
 
-import io
 import logging
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -18,7 +21,7 @@ from farpoint.embed.base import NEEDS_MODEL
 from farpoint.errors import FarpointError, InputError, NotFoundError, TransientError
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import event_id, make_event
-from farpoint.jobs.keys import JobKeys, MediaKeys, check_id
+from farpoint.jobs.keys import JobKeys, MediaKeys, ModelKeys, check_id, tenant_root
 from farpoint.jobs.spec import SelectionSpec, TrainSpec
 from farpoint.jobs.state import (
     JobState,
@@ -30,64 +33,36 @@ from farpoint.jobs.state import (
     now_ms,
     put_media_info,
 )
-from farpoint.security.errors import PayloadTooLargeError, UnsupportedMediaError
-from farpoint.security.sniff import SNIFF_BYTES, MediaType, sniff
+from farpoint.security.limits import check_k, check_media, check_size, guard_upload
+from farpoint.security.quota import enforce_job_quota
+from farpoint.security.sniff import SNIFF_BYTES
+from farpoint.settings import SecuritySettings
 from services.common.context import ServiceContext
 
 log = logging.getLogger(__name__)
 
-TooLarge = PayloadTooLargeError
+
+class ResultNotReady(FarpointError):
+    """A job's result asked for before the job succeeded."""
+
+    http_status = 409
 
 
-def media_type(head: bytes, allowed: list[str] | None = None) -> MediaType:
-    """What the bytes are (sniffed, never the name or declared type), or 415."""
-    mt = sniff(head)
-    if mt is None:
-        raise UnsupportedMediaError(
-            "unsupported content: the bytes are not a video, image or zip/tar archive"
-        )
-    if allowed is not None and mt.kind not in allowed:
-        raise UnsupportedMediaError(f"{mt.kind} ({mt.format}) uploads are not allowed here")
-    return mt
-
-
-class _Limited(io.RawIOBase):
-    """Reads ``head`` then ``rest``; raises :class:`TooLarge` past ``limit`` bytes."""
-
-    def __init__(self, head: bytes, rest: BinaryIO, limit: int) -> None:
-        self._head = head
-        self._rest = rest
-        self._limit = limit
-        self.count = 0
-
-    def readable(self) -> bool:
-        return True
-
-    def read(self, size: int = -1) -> bytes:
-        if self._head:
-            out, self._head = (
-                (self._head, b"") if size < 0 else (self._head[:size], self._head[size:])
-            )
-        else:
-            out = self._rest.read(size)
-        self.count += len(out)
-        if self.count > self._limit:
-            raise TooLarge(f"upload is larger than the limit of {self._limit} bytes")
-        return out
-
-
+# -- media ---------------------------------------------------------------------------------------
 def upload_media(
-    ctx: ServiceContext, tenant: str, stream: BinaryIO, filename: str | None
+    ctx: ServiceContext,
+    tenant: str,
+    stream: BinaryIO,
+    filename: str | None,
+    limits: SecuritySettings,
+    declared_size: int | None = None,
 ) -> MediaInfo:
-    """Stream an upload into the store; return its record."""
-    head = stream.read(SNIFF_BYTES)
-    if not head:
-        raise InputError("the upload is empty")
-    mt = media_type(head, ctx.settings.security.allowed_kinds)
+    """Stream an upload into the store through the upload guard; return its record."""
+    guarded = guard_upload(stream, limits, declared_size)
+    mt = guarded.media
     media_id = new_id()
     keys = MediaKeys(tenant, media_id)
-    reader = _Limited(head, stream, ctx.max_upload_bytes)
-    size = ctx.store.put_stream(keys.original, reader, -1, mt.mime)  # type: ignore[arg-type]
+    size = ctx.store.put_stream(keys.original, guarded.stream, -1, mt.mime)
     info = MediaInfo(
         id=media_id,
         filename=(filename or f"{media_id}{mt.ext}")[:255],
@@ -101,6 +76,11 @@ def upload_media(
     put_media_info(ctx.store, info)
     log.info("media %s uploaded (%s, %d bytes)", media_id, mt.kind, size)
     return info
+
+
+def get_media(ctx: ServiceContext, tenant: str, media_id: str) -> MediaInfo:
+    """A medium's record, or NotFoundError."""
+    return get_media_info(ctx.store, tenant, check_id(media_id, "media id"))
 
 
 def presign_upload(
@@ -119,20 +99,21 @@ def presign_upload(
     }
 
 
-def complete_upload(ctx: ServiceContext, tenant: str, media_id: str, filename: str) -> MediaInfo:
-    """Register bytes uploaded to a presigned URL (sniffed and size-checked like an upload)."""
+def complete_upload(
+    ctx: ServiceContext, tenant: str, media_id: str, filename: str, limits: SecuritySettings
+) -> MediaInfo:
+    """Register bytes uploaded to a presigned URL (the upload guard's size and type checks);
+    refused bytes are deleted."""
     keys = MediaKeys(tenant, check_id(media_id, "media id"))
     if not ctx.store.exists(keys.original):
         raise NotFoundError(f"nothing was uploaded for media {media_id!r}")
     size = ctx.store.size(keys.original)
-    if size > ctx.max_upload_bytes:
-        ctx.store.delete(keys.original)
-        raise TooLarge(f"upload is larger than the limit of {ctx.max_upload_bytes} bytes")
-    with ctx.store.open(keys.original) as f:
-        head = f.read(SNIFF_BYTES)
     try:
-        mt = media_type(head, ctx.settings.security.allowed_kinds)
-    except InputError:
+        check_size(size, limits)
+        with ctx.store.open(keys.original) as f:
+            head = f.read(SNIFF_BYTES)
+        mt = check_media(head, limits)
+    except InputError:  # too large, empty or not media: 413 / 422 / 415, and nothing is kept
         ctx.store.delete(keys.original)
         raise
     info = MediaInfo(media_id, filename[:255], mt.ext, mt.kind, size, mt.mime, now_ms(), tenant)
@@ -140,6 +121,7 @@ def complete_upload(ctx: ServiceContext, tenant: str, media_id: str, filename: s
     return info
 
 
+# -- jobs ----------------------------------------------------------------------------------------
 def _announce(ctx: ServiceContext, state: JobState, job_id: str, topic: str, body: Any) -> None:
     try:
         ctx.bus.publish(
@@ -152,7 +134,12 @@ def _announce(ctx: ServiceContext, state: JobState, job_id: str, topic: str, bod
         raise TransientError(f"could not enqueue the job, try again: {exc}") from exc
 
 
-def create_selection_job(ctx: ServiceContext, tenant: str, spec: SelectionSpec) -> str:
+def create_selection_job(
+    ctx: ServiceContext, tenant: str, spec: SelectionSpec, limits: SecuritySettings
+) -> str:
+    """Check k and the tenant's quota, then the media and model; record and announce the job."""
+    check_k(spec.k, limits)
+    enforce_job_quota(ctx.store, tenant, limits)
     for mid in spec.media_ids:
         get_media_info(ctx.store, tenant, mid)  # NotFoundError("unknown media ...")
     if spec.embedder in NEEDS_MODEL and not spec.model:
@@ -165,7 +152,11 @@ def create_selection_job(ctx: ServiceContext, tenant: str, spec: SelectionSpec) 
     return job_id
 
 
-def create_train_job(ctx: ServiceContext, tenant: str, spec: TrainSpec) -> str:
+def create_train_job(
+    ctx: ServiceContext, tenant: str, spec: TrainSpec, limits: SecuritySettings
+) -> str:
+    """Check the tenant's quota and the media; record and announce the training job."""
+    enforce_job_quota(ctx.store, tenant, limits)
     for mid in spec.media_ids:
         get_media_info(ctx.store, tenant, mid)
     state = JobState(ctx.store, tenant)
@@ -174,12 +165,33 @@ def create_train_job(ctx: ServiceContext, tenant: str, spec: TrainSpec) -> str:
     return job_id
 
 
+def list_jobs(
+    ctx: ServiceContext, tenant: str, cursor: str | None, limit: int
+) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of the tenant's jobs, oldest first, and the cursor of the next page."""
+    state = JobState(ctx.store, tenant)
+    ids, nxt = state.list(cursor, limit)
+    return [state.status(i) for i in ids], nxt
+
+
+def job_status(ctx: ServiceContext, tenant: str, job_id: str) -> dict[str, Any]:
+    """A job's status, or NotFoundError."""
+    return JobState(ctx.store, tenant).status(check_id(job_id, "job id"))
+
+
+def cancel_job(ctx: ServiceContext, tenant: str, job_id: str) -> dict[str, Any]:
+    """Cancel a job (stages skip it from now on) and return its status."""
+    state = JobState(ctx.store, tenant)
+    state.cancel(check_id(job_id, "job id"))
+    return state.status(job_id)
+
+
 def job_result(
     ctx: ServiceContext, tenant: str, job_id: str, expires_s: int = 3600
 ) -> dict[str, Any]:
     """The picks with presigned URLs to their frames, and the report's URL."""
     state = JobState(ctx.store, tenant)
-    status = state.status(job_id)
+    status = state.status(check_id(job_id, "job id"))
     if status["status"] != "succeeded":
         raise ResultNotReady(f"job {job_id} is {status['status']}; no result yet")
     keys = JobKeys(tenant, job_id)
@@ -211,5 +223,15 @@ def job_result(
     }
 
 
-class ResultNotReady(FarpointError):
-    http_status = 409
+# -- models --------------------------------------------------------------------------------------
+def list_models(ctx: ServiceContext, tenant: str) -> list[dict[str, Any]]:
+    """The ``meta.json`` of every model the tenant trained."""
+    prefix = tenant_root(tenant) + "models/"
+    metas = [key for key in ctx.store.list(prefix) if key.endswith("/meta.json")]
+    return [get_json(ctx.store, key) for key in metas]
+
+
+def get_model(ctx: ServiceContext, tenant: str, name: str) -> dict[str, Any]:
+    """One model's ``meta.json``, or NotFoundError."""
+    meta: dict[str, Any] = get_json(ctx.store, ModelKeys(tenant, check_id(name, "model name")).meta)
+    return meta

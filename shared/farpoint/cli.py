@@ -68,6 +68,48 @@ def _add_selection_options(p: argparse.ArgumentParser, default_norm: str) -> Non
     )
 
 
+def _add_quality_options(p: argparse.ArgumentParser) -> None:
+    from farpoint.quality.thresholds import THRESHOLDS, QualitySettings
+
+    defaults = QualitySettings()
+    p.add_argument(
+        "--quality-filter",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="drop dark, bright, uniform (flat), blurred and frozen video frames and blank "
+        "images before selecting (default on; counts per reason in the manifest)",
+    )
+    p.add_argument(
+        "--quality-threshold",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="change a quality-filter threshold (repeatable): "
+        + ", ".join(f"{t}={getattr(defaults, t):g}" for t in THRESHOLDS)
+        + " (defaults; docs/quality.md)",
+    )
+
+
+def _quality_filter(args: argparse.Namespace) -> dict[str, Any]:
+    """``--quality-filter`` and ``--quality-threshold NAME=VALUE`` as quality-filter settings."""
+    from farpoint.quality.thresholds import THRESHOLDS
+
+    out: dict[str, Any] = {"enabled": bool(args.quality_filter)}
+    for item in args.quality_threshold:
+        name, sep, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in THRESHOLDS:
+            raise InputError(
+                f"--quality-threshold {item!r}: expected NAME=VALUE with NAME one of "
+                + ", ".join(THRESHOLDS)
+            )
+        try:
+            out[name] = float(value)
+        except ValueError:
+            raise InputError(f"--quality-threshold {item!r}: {value!r} is not a number") from None
+    return out
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="farpoint",
@@ -120,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-report", action="store_true", help="skip report.html")
     p.add_argument("--json", action="store_true", help="print the manifest picks as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    _add_quality_options(p)
     _add_selection_options(p, "umap")
     p.set_defaults(func=cmd_select)
 
@@ -199,6 +242,7 @@ def cmd_select(args: argparse.Namespace) -> int:
         frames=not args.no_frames,
         report=not args.no_report,
         select_options=options,
+        quality_filter=_quality_filter(args),
     )
     if args.json:
         sys.stdout.write(json.dumps([p.as_dict() for p in result.picks], indent=2) + "\n")

@@ -28,12 +28,17 @@ from dataclasses import dataclass
 from farpoint.errors import InputError
 
 DEFAULT_TENANT = "default"
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$")
+# An id that is safe as one key segment: a letter or digit, then letters, digits, '_', '.', '-'
+# with no '..', at most ID_MAX_LENGTH characters. The OpenAPI path parameters carry the same
+# pattern (no look-arounds, so every JSON-schema engine reads it alike).
+ID_PATTERN = r"^[A-Za-z0-9](?:\.?[A-Za-z0-9_-])*\.?$"
+ID_MAX_LENGTH = 128
+_ID = re.compile(ID_PATTERN)
 
 
 def check_id(value: str, what: str = "id") -> str:
     """An id that is safe as one key segment (letters, digits, ``_.-``; no ``..``)."""
-    if not isinstance(value, str) or not _ID.match(value) or ".." in value:
+    if not isinstance(value, str) or len(value) > ID_MAX_LENGTH or not _ID.fullmatch(value):
         raise InputError(f"invalid {what} {value!r}: use letters, digits, '_', '.', '-'")
     return value
 

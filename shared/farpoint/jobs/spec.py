@@ -6,15 +6,40 @@ frames.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Iterable
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from farpoint.embed.base import DEFAULT_EMBEDDER
+from farpoint.embed.base import REGISTRY as EMBEDDERS
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.keys import check_id
+from farpoint.normalize import METHODS as NORMALIZERS
+from farpoint.quality.thresholds import QualitySettings
+from farpoint.selection.backends import BACKENDS
+from farpoint.selection.registry import DEFAULT_METHOD, METHODS
 
-EMBEDDERS = ("pixels", "imagenet", "checkpoint", "swav", "autoencoder")
 MAX_MEDIA_PER_JOB = 1000
+
+
+def one_of(names: Iterable[str], what: str) -> Any:
+    """A string field that must name an entry of a registry; OpenAPI shows the names as an enum
+    (read from the registry, so a new embedder or method appears in the schema by itself)."""
+    choices = tuple(names)
+
+    def check(value: str) -> str:
+        if value not in choices:
+            raise ValueError(f"unknown {what} {value!r}; choose one of {', '.join(choices)}")
+        return value
+
+    return Annotated[str, AfterValidator(check), Field(json_schema_extra={"enum": list(choices)})]
+
+
+EmbedderName = one_of(EMBEDDERS, "embedder")
+MethodName = one_of(METHODS, "method")
+NormalizeName = one_of(NORMALIZERS, "normalization")
+BackendName = one_of(BACKENDS, "selector backend")
 
 
 class SelectionSpec(BaseModel):
@@ -24,19 +49,24 @@ class SelectionSpec(BaseModel):
 
     media_ids: list[str] = Field(min_length=1, max_length=MAX_MEDIA_PER_JOB)
     k: int = Field(gt=0, le=1_000_000, description="how many frames to pick")
-    method: Literal["fps", "random"] = "fps"
-    embedder: Literal["pixels", "imagenet", "checkpoint", "swav", "autoencoder"] = "imagenet"
+    method: MethodName = DEFAULT_METHOD  # type: ignore[valid-type]
+    embedder: EmbedderName = DEFAULT_EMBEDDER  # type: ignore[valid-type]
     model: str | None = Field(None, description="a model name trained by a training job")
-    normalize: Literal["umap", "pca", "none"] = "umap"
+    normalize: NormalizeName = "umap"  # type: ignore[valid-type]
     dims: int = Field(20, ge=1, le=1024)
     seed: int = Field(0, ge=0)
     fps: float = Field(10.0, ge=0, description="frame-rate cap; 0 = every frame")
     width: int = Field(100, ge=0, le=8192, description="decode width; 0 = full size")
-    backend: str = "auto"
+    backend: BackendName = "auto"  # type: ignore[valid-type]
     min_distance: float | None = Field(None, gt=0)
     shard_size: int = Field(256, ge=1, le=100_000, description="frames per embedding shard")
     group_quota: int | None = Field(None, ge=1, description="at most this many picks per media")
     min_gap_s: float | None = Field(None, gt=0, description="seconds between picks of a media")
+    quality_filter: QualitySettings = Field(
+        default_factory=QualitySettings,
+        description="the frame-quality filter run before selection (dark, bright, uniform, "
+        'blurred and frozen frames dropped); {"enabled": false} keeps every frame',
+    )
 
     @field_validator("media_ids")
     @classmethod
@@ -85,10 +115,10 @@ class SelectionSpec(BaseModel):
         return cls(
             media_ids=list(p.media_ids),
             k=p.k,
-            method=p.method or "fps",  # type: ignore[arg-type]
-            embedder=p.embedder or "imagenet",  # type: ignore[arg-type]
+            method=p.method or DEFAULT_METHOD,
+            embedder=p.embedder or DEFAULT_EMBEDDER,
             model=p.model or None,
-            normalize=p.normalize or "umap",  # type: ignore[arg-type]
+            normalize=p.normalize or "umap",
             dims=p.dims or 20,
             seed=p.seed,
             fps=p.fps,

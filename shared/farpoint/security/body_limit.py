@@ -12,6 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from farpoint.security.responses import error_body
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 
@@ -22,10 +24,8 @@ class BodyTooLarge(Exception):
 
 async def _send_413(send: Any, limit: int) -> None:
     message = f"request body over the limit of {limit} bytes"
-    # the REST API's error envelope (services/gateway), plus FastAPI's usual "detail"
-    body = json.dumps(
-        {"error": {"status": 413, "code": "too_large", "message": message}, "detail": message}
-    ).encode()
+    # the REST API's error envelope, plus FastAPI's usual "detail"
+    body = json.dumps(error_body(413, "too_large", message) | {"detail": message}).encode()
     await send(
         {
             "type": "http.response.start",

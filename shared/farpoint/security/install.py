@@ -18,6 +18,7 @@ from farpoint.auth.registry import KeyRegistry
 from farpoint.auth.routes import keys_router
 from farpoint.security.audit import AuditMiddleware
 from farpoint.security.body_limit import BodySizeLimitMiddleware
+from farpoint.security.responses import error_responses
 from farpoint.settings import SecuritySettings
 from farpoint.store.base import Store
 
@@ -41,7 +42,9 @@ def secure_app(
     )
     install_auth(app, authenticator)
     if security.auth_enabled:
-        app.include_router(keys_router())
+        # an admin route: a bad key, a lower role, a body over the limit, the store down, a bad
+        # body; an unknown (or malformed, or another tenant's) key id is 404
+        app.include_router(keys_router(), responses=error_responses(401, 403, 404, 413, 422, 503))
     limit = (upload_limit or security.max_upload_bytes) + MULTIPART_SLACK
     app.add_middleware(
         BodySizeLimitMiddleware,

@@ -5,7 +5,8 @@ Every refusal is a 4xx with a one-line reason (the error's ``http_status``): 413
 running its quota of jobs. :func:`guard_upload` checks before a single byte reaches the store:
 the declared size first, then the sniffed type of the first bytes (:mod:`farpoint.security.sniff`),
 and it wraps the stream so an upload that lies about its size fails while streaming (the stores
-then discard the partial object: a temp file, or an aborted S3 multipart upload).
+then discard the partial object: a temp file, or an aborted S3 multipart upload). It is the one
+upload guard: the gateway's ``POST /v1/media`` and ``.../complete`` both go through it.
 """
 
 from __future__ import annotations
@@ -81,8 +82,8 @@ def check_media(head: bytes, limits: SecuritySettings) -> MediaType:
     media = sniff(head)
     if media is None:
         raise UnsupportedMediaError(
-            f"unrecognized file content (allowed: {allowed}; the name and Content-Type "
-            "are not trusted)"
+            f"unsupported upload: unrecognized file content (allowed: {allowed}; the name and "
+            "Content-Type are not trusted)"
         )
     if media.kind not in limits.allowed_kinds:
         raise UnsupportedMediaError(f"{media.kind} ({media.format}) uploads are not allowed here")
