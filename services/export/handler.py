@@ -56,6 +56,7 @@ def build_manifest(
         "embedder": get_json(ctx.store, embedder_key) if ctx.store.exists(embedder_key) else {},
         "normalize": get_json(ctx.store, keys.normalize_info),
         "inputs": get_json(ctx.store, keys.ingest).get("inputs", []),
+        "quality": get_json(ctx.store, keys.ingest).get("quality", {}),
         "n_frames": n,
         "stopped_early": bool(sel["stopped_early"]),
     }

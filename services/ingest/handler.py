@@ -1,7 +1,9 @@
 """JobRequested -> frame shards in the store -> one ShardReady per shard, then JobIngested.
 
 Decoding is the core's :func:`farpoint.ingest.iter_frames` with the job's ``fps`` and ``width``,
-over the job's media in order, exactly as ``farpoint select`` decodes its inputs. A shard holds
+over the job's media in order, exactly as ``farpoint select`` decodes its inputs, then the
+core's :func:`farpoint.quality.filter_frames` with the job's ``quality_filter`` (counts per
+reason in ``ingest.json``, then the manifest). A shard holds
 at most ``shard_size`` frames of one medium and one shape. ``ingest.json`` (the shard count the
 normalization stage waits for) is written after the last shard, before JobIngested goes out.
 """
@@ -20,6 +22,7 @@ from farpoint.jobs.artifacts import fetch_media, load_spec, write_shard
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
+from farpoint.quality import QualityReport, filter_frames
 from services.common.context import ServiceContext
 from services.common.guard import guarded
 from services.common.metrics import FRAMES
@@ -67,7 +70,12 @@ def handle_job_requested(ctx: ServiceContext, ev: pb.Event) -> None:
             n += 1
             batch = []
 
-        frames = iter_frames(paths, width=spec.width or None, fps=spec.fps or None, reports=reports)
+        quality = QualityReport(spec.quality_filter)  # the same filter as `farpoint select`
+        frames = filter_frames(
+            iter_frames(paths, width=spec.width or None, fps=spec.fps or None, reports=reports),
+            spec.quality_filter,
+            quality,
+        )
         for frame in frames:
             if batch and (
                 len(batch) >= spec.shard_size
@@ -84,7 +92,17 @@ def handle_job_requested(ctx: ServiceContext, ev: pb.Event) -> None:
         d = r.as_dict()
         d["source"] = media_of.get(str(d["source"]), d["source"])
         inputs.append(d)
-    put_json(ctx.store, keys.ingest, {"n_shards": n, "n_frames": n_frames, "inputs": inputs})
+    quality.add_decode_reports(reports)
+    put_json(
+        ctx.store,
+        keys.ingest,
+        {
+            "n_shards": n,
+            "n_frames": n_frames,
+            "inputs": inputs,
+            "quality": quality.as_dict(rename=media_of),
+        },
+    )
     ctx.bus.publish(
         ctx.topics.shard_embedded,
         make_event(

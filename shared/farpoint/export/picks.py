@@ -61,5 +61,7 @@ def export_selection(
             "method": manifest.get("settings", {}).get("method"),
             "sources": len(set(table.sources)),
         }
-        report_key = write_report(store, prefix, normalized, picks, summary, seed=seed)
+        report_key = write_report(
+            store, prefix, normalized, picks, summary, seed=seed, filtered=manifest.get("quality")
+        )
     return picks, report_key

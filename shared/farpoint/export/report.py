@@ -1,5 +1,6 @@
-"""report.html: a contact sheet of the picks, a 2-D map of all frames with the picks marked, and
-the covering radius against k for farthest point versus random selection."""
+"""report.html: a contact sheet of the picks, a 2-D map of all frames with the picks marked, the
+covering radius against k for farthest point versus random selection, and the frames the quality
+filter dropped per reason (:mod:`farpoint.quality`)."""
 
 from __future__ import annotations
 
@@ -44,8 +45,13 @@ def write_report(
     *,
     seed: int = 0,
     max_curve_points: int = 200_000,
+    filtered: dict[str, Any] | None = None,
 ) -> str:
-    """Write report.html (+ scatter.png, coverage.png) under ``prefix``; return the html key."""
+    """Write report.html (+ scatter.png, coverage.png) under ``prefix``; return the html key.
+
+    ``filtered`` is the manifest's ``"quality"`` entry (:meth:`farpoint.quality.QualityReport.
+    as_dict`): shown as the "Frames filtered" table.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -108,6 +114,7 @@ def write_report(
         f"<tr><th>{html.escape(str(k))}</th><td>{html.escape(str(v))}</td></tr>"
         for k, v in summary.items()
     )
+    filtered_html = _filtered_table(filtered)
     doc = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>farpoint report</title>
 <style>
@@ -120,6 +127,7 @@ figcaption {{ font-size: 11px; color: #555; overflow: hidden; white-space: nowra
 </style></head><body>
 <h1>farpoint: {len(picks)} frames picked of {len(x)}</h1>
 <table>{items}</table>
+{filtered_html}
 <h2>Coverage</h2><img src="coverage.png" alt="covering radius vs k">
 <h2>Where the picks sit</h2><img src="scatter.png" alt="scatter of frames">
 <h2>Contact sheet (pick order)</h2><div class="sheet">{"".join(cells)}</div>
@@ -128,3 +136,22 @@ figcaption {{ font-size: 11px; color: #555; overflow: hidden; white-space: nowra
     key = f"{prefix}report.html"
     store.put_bytes(key, doc.encode(), "text/html")
     return key
+
+
+def _filtered_table(filtered: dict[str, Any] | None) -> str:
+    """The "Frames filtered" section: frames dropped per reason by the quality filter."""
+    if not filtered:
+        return ""
+    if not filtered.get("enabled", True):
+        return "<h2>Frames filtered</h2><p>The quality filter was off: every frame was kept.</p>"
+    dropped = filtered.get("dropped", {})
+    rows = "".join(
+        f"<tr><th>{html.escape(str(reason))}</th><td>{int(count)}</td></tr>"
+        for reason, count in dropped.items()
+    )
+    kept, seen = filtered.get("frames_kept", 0), filtered.get("frames_in", 0)
+    return (
+        f"<h2>Frames filtered</h2><p>{kept} of {seen} decoded frames kept; dropped per reason "
+        "(undecodable: frames the decoder could not produce):</p>"
+        f'<table class="filtered"><tr><th>reason</th><th>frames</th></tr>{rows}</table>'
+    )
