@@ -16,6 +16,7 @@ import os
 import shlex
 import socket
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -85,6 +86,31 @@ def s3_settings(infra_settings: Settings) -> S3Settings:
     if not _reachable(s3.endpoint):
         _unavailable("S3 server", s3.endpoint)
     return s3
+
+
+@pytest.fixture(scope="session")
+def database_url(infra_settings: Settings) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for this test session on the records server
+    (``FARPOINT_DATABASE__URL``; skip or fail when there is none); dropped afterwards."""
+    from sqlalchemy import create_engine, make_url, text
+
+    url = infra_settings.database.url
+    if url is None:
+        _unavailable("PostgreSQL", "FARPOINT_DATABASE__URL (unset)")
+        raise AssertionError("unreachable")
+    base = make_url(url.get_secret_value())
+    if not _reachable(f"{base.host or '127.0.0.1'}:{base.port or 5432}"):
+        _unavailable("PostgreSQL", f"{base.host}:{base.port}")
+    name = f"farpoint_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

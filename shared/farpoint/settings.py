@@ -127,6 +127,39 @@ class SecuritySettings(BaseModel):
     key_cache_s: float = Field(10.0, ge=0.0)
 
 
+class DatabaseSettings(BaseModel):
+    """The records database (tenants, keys, media, datasets, jobs, quotas, audit): PostgreSQL.
+
+    ``url`` is an SQLAlchemy URL (``postgresql+psycopg://user:password@host:5432/farpoint``;
+    ``sqlite:///path`` works for a single process); as the chart mounts it, it may come from
+    ``url_file`` instead. Unset: no records database (jobs live in the object store only).
+    """
+
+    url: SecretStr | None = None
+    url_file: Path | None = None
+    pool_size: int = Field(5, ge=1)
+    connect_timeout_s: float = Field(5.0, gt=0)
+
+    @field_validator("url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _url_from_file(self) -> DatabaseSettings:
+        if self.url_file is not None:
+            self.url = SecretStr(_read_secret(self.url_file, "the database URL"))
+        return self
+
+
+class JobSettings(BaseModel):
+    """The job lifecycle: a job whose stages report no progress for ``stall_timeout_s`` is
+    failed by the watchdog (checked every ``watchdog_interval_s``)."""
+
+    stall_timeout_s: float = Field(900.0, gt=0)
+    watchdog_interval_s: float = Field(30.0, gt=0)
+
+
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
 
 
@@ -153,6 +186,8 @@ class Settings(BaseSettings):
     s3: S3Settings = Field(default_factory=lambda: S3Settings())
     kafka: KafkaSettings = Field(default_factory=lambda: KafkaSettings())
     security: SecuritySettings = Field(default_factory=lambda: SecuritySettings())
+    database: DatabaseSettings = Field(default_factory=lambda: DatabaseSettings())
+    jobs: JobSettings = Field(default_factory=lambda: JobSettings())
 
     @field_validator("log_level", mode="before")
     @classmethod
