@@ -11,6 +11,7 @@ Python API::
     result.picks  # list of Pick(source, frame_index, timestamp_s, rank, distance)
 
     idx = farpoint.select_vectors(vectors, k=100).indices
+    farpoint.export_result("picks/", "coco,label-studio")  # exports for labeling tools
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
+    from farpoint.export.formats import export_result
     from farpoint.pipeline import select, select_vectors
 
 
@@ -29,7 +31,11 @@ def __getattr__(name: str) -> Any:
         from farpoint import pipeline
 
         return getattr(pipeline, name)
+    if name == "export_result":
+        from farpoint.export.formats import export_result
+
+        return export_result
     raise AttributeError(name)
 
 
-__all__ = ["select", "select_vectors", "__version__"]
+__all__ = ["export_result", "select", "select_vectors", "__version__"]

@@ -68,6 +68,25 @@ def _add_selection_options(p: argparse.ArgumentParser, default_norm: str) -> Non
     )
 
 
+def _add_export_options(p: argparse.ArgumentParser, flag: str, default: str | None) -> None:
+    from farpoint.export.formats import FORMATS
+
+    p.add_argument(
+        flag,
+        dest="export",
+        default=default,
+        metavar="F[,F]",
+        help=f"labeling-tool formats to write under exports/: {', '.join(FORMATS)} or all"
+        + (f" (default {default})" if default else ""),
+    )
+    p.add_argument(
+        "--image-base",
+        default=None,
+        metavar="URL",
+        help="image URLs = URL + the frame's path in the result (default: file:// URLs)",
+    )
+
+
 def _add_quality_options(p: argparse.ArgumentParser) -> None:
     from farpoint.quality.thresholds import THRESHOLDS, QualitySettings
 
@@ -163,8 +182,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the manifest picks as JSON")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_quality_options(p)
+    _add_export_options(p, "--export", None)
     _add_selection_options(p, "umap")
     p.set_defaults(func=cmd_select)
+
+    p = sub.add_parser("export", help="write a select result for labeling tools (COCO, CVAT, ...)")
+    p.add_argument("result", metavar="MANIFEST_DIR", help="the output folder of farpoint select")
+    _add_export_options(p, "--format", "all")
+    p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("select-vectors", help="pick K rows of your own embeddings (.npy)")
     p.add_argument("vectors", help="an (n, d) float array in .npy")
@@ -243,6 +268,8 @@ def cmd_select(args: argparse.Namespace) -> int:
         report=not args.no_report,
         select_options=options,
         quality_filter=_quality_filter(args),
+        export=args.export,
+        image_base=args.image_base,
     )
     if args.json:
         sys.stdout.write(json.dumps([p.as_dict() for p in result.picks], indent=2) + "\n")
@@ -252,6 +279,14 @@ def cmd_select(args: argparse.Namespace) -> int:
         )
         if result.report:
             sys.stdout.write(f"report: {result.report}\n")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from farpoint.export.formats import export_result
+
+    for name, path in export_result(args.result, args.export, image_base=args.image_base).items():
+        sys.stdout.write(f"{name}: {path}\n")
     return 0
 
 

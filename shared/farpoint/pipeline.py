@@ -22,6 +22,7 @@ from farpoint.embed.base import DEFAULT_EMBEDDER, Embedder, get_embedder
 from farpoint.embed.batch import embed_frames, one_core_for_decoding
 from farpoint.errors import InputError
 from farpoint.export import Pick, write_manifest
+from farpoint.export.formats import default_url_for, parse_formats, write_exports
 from farpoint.export.picks import export_selection, make_picks
 from farpoint.ingest import DecodeReport, expand_inputs, iter_frames
 from farpoint.ingest.prefetch import prefetch
@@ -74,13 +75,17 @@ def select(
     keep_vectors: bool = False,
     select_options: dict[str, Any] | None = None,
     quality_filter: bool | dict[str, Any] | QualitySettings = True,
+    export: str | Sequence[str] | None = None,
+    image_base: str | None = None,
 ) -> SelectResult:
     """Pick the ``k`` most diverse frames of ``inputs`` (videos, images, folders, archives).
 
     Runs ingest -> embed -> normalize -> select in memory; with ``out`` also writes the picked
     frames (full size, second decoding pass), ``manifest.json``/``.csv`` and ``report.html``.
     ``labeled`` inputs are already labeled: they are embedded and normalized with the rest, and
-    the picks cover around them. Returns a :class:`SelectResult`.
+    the picks cover around them. ``export`` (with ``out``): labeling-tool formats to write under
+    ``out/exports/`` (``"coco,cvat"``, a list, or ``"all"``; :mod:`farpoint.export.formats`),
+    image URLs made from ``image_base`` when given. Returns a :class:`SelectResult`.
     """
     t0 = time.perf_counter()
     c0 = c = time.process_time()  # CPU seconds of the process (all threads), per stage too
@@ -89,6 +94,9 @@ def select(
     validate_k(k, 1 << 62)  # type and sign now; against the frame count once decoded
     qsettings = as_quality_settings(quality_filter)  # junk frames dropped before embedding
     quality = QualityReport(qsettings)
+    export_names = parse_formats(export)  # a bad name fails before any work
+    if export_names and (out is None or not frames):
+        raise InputError("exports need the picked frames: give an output folder, with frames")
     paths = expand_inputs(inputs)
     emb = (
         get_embedder(embedder, model=model, device=device)
@@ -196,6 +204,11 @@ def select(
     manifest["timings"] = {k2: round(v, 3) for k2, v in timings.items()}
     if out is not None:
         write_manifest(LocalStore(out), "", manifest, picks)
+        if export_names:
+            store = LocalStore(out)
+            write_exports(
+                store, "", picks, manifest, export_names, url_for=default_url_for(store, image_base)
+            )
     log.info("picked %d of %d frames in %.1fs", len(picks), n, timings["total_s"])
     return SelectResult(
         picks=picks,
