@@ -34,12 +34,15 @@ def _positive_int(text: str) -> int:
 
 
 def _add_selection_options(p: argparse.ArgumentParser, default_norm: str) -> None:
+    from farpoint.selection.registry import DEFAULT_METHOD, METHODS
+
     p.add_argument("-k", type=_positive_int, required=True, help="how many items to pick")
     p.add_argument(
         "--method",
-        choices=("fps", "random"),
-        default="fps",
-        help="fps: greedy farthest point (default); random: the baseline",
+        choices=tuple(METHODS),
+        default=DEFAULT_METHOD,
+        help="; ".join(f"{m.name}: {m.summary}" for m in METHODS.values()).replace("%", "%%")
+        + f" (default {DEFAULT_METHOD})",
     )
     p.add_argument(
         "--normalize",

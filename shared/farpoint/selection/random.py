@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from farpoint.selection.base import Selection, validate_k
+from farpoint.selection.ranked import finish, labeled_pool, no_min_distance, round_robin
 from farpoint.selection.registry import MethodContext
 
 
@@ -17,5 +18,13 @@ def random_select(n: int, k: int, *, seed: int | None = 0) -> Selection:
 
 
 def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
-    """The registry's entry: ``k`` random rows of ``x``."""
-    return random_select(x.shape[0], k, seed=ctx.seed)
+    """The registry's entry: ``k`` random rows of ``x`` (with quotas / time gaps: a seeded
+    random order accepted greedily), each with its distance to the earlier picks / pool."""
+    no_min_distance(ctx.min_distance, "random")
+    pool = labeled_pool(ctx.labeled, x.shape[1])
+    if ctx.constraints is None:
+        picks, reason = random_select(x.shape[0], k, seed=ctx.seed).indices, ""
+    else:
+        order = np.random.default_rng(ctx.seed).permutation(x.shape[0])
+        picks, reason = round_robin([order], k, x.shape[0], ctx.constraints)
+    return finish(x, picks, k, pool, "random", reason)

@@ -61,6 +61,42 @@ METHODS: dict[str, MethodInfo] = {
         "seed paper §4.1",
         "farpoint.selection.random:run",
     ),
+    "facility": MethodInfo(
+        "facility",
+        "facility location, lazy greedy on a sparse kNN graph: representative and diverse",
+        "Lin & Bilmes, ACL 2011; apricot, arXiv 1906.03543",
+        "farpoint.selection.facility:run",
+    ),
+    "kmeans": MethodInfo(
+        "kmeans",
+        "k-means into k clusters, the row nearest each centroid: representative picks",
+        "Lloyd 1982; baseline of TypiClust, arXiv 2202.02794",
+        "farpoint.selection.kmeans:run",
+    ),
+    "typiclust": MethodInfo(
+        "typiclust",
+        "the most typical row of each of the largest uncovered k-means clusters",
+        "Hacohen et al., ICML 2022, arXiv 2202.02794",
+        "farpoint.selection.typiclust:run",
+    ),
+    "probcover": MethodInfo(
+        "probcover",
+        "greedy max coverage of delta-balls, delta by the pseudo-label purity rule",
+        "Yehuda et al., NeurIPS 2022, arXiv 2205.11320",
+        "farpoint.selection.probcover:run",
+    ),
+    "uniform": MethodInfo(
+        "uniform",
+        "evenly spaced in time per video: the every-Nth-frame baseline",
+        "seed paper §1 (every-Nth-frame subsampling)",
+        "farpoint.selection.uniform:run",
+    ),
+    "fps-dense": MethodInfo(
+        "fps-dense",
+        "greedy farthest point after dropping the least dense tenth of the rows (no outliers)",
+        "Gonzalez 1985 + kNN density (arXiv 2202.02794)",
+        "farpoint.selection.fps_dense:run",
+    ),
 }
 
 DEFAULT_METHOD = "fps"

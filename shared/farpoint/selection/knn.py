@@ -1,0 +1,84 @@
+"""The sparse k-nearest-neighbour graph that facility location, ProbCover and the density of
+``fps-dense`` run on: never an n x n matrix.
+
+Below :data:`EXACT_MAX` rows the graph is exact (FAISS ``IndexFlatL2``, O(n^2 d) time); above it
+it is approximate (FAISS ``IndexIVFFlat`` with ``nlist ~ sqrt(n)`` lists trained on a sample,
+``nprobe`` lists scanned per query: O(n · nprobe · n / nlist · d) time, O(n d) extra memory for
+the index). Memory of the graph itself: O(n m). Each row's own entry is removed (with exact
+duplicates the row may not come first), so row ``i`` holds its ``m`` nearest *other* rows,
+nearest first; an approximate search that finds fewer marks the rest ``-1`` / ``inf``.
+See Johnson, Douze, Jégou, *Billion-scale similarity search with GPUs* (arXiv 1702.08734).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EXACT_MAX = 20_000  # rows; above this the IVF index is used
+NPROBE = 6
+
+
+def knn_graph(
+    x: np.ndarray,
+    m: int,
+    *,
+    seed: int = 1234,
+    exact_max: int = EXACT_MAX,
+    nprobe: int = NPROBE,
+    block: int = 16384,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return ``(sq, idx)``, each (n, m'): squared distances (float32, ascending) and row ids
+    (int64) of each row's ``m' = min(m, n - 1)`` nearest other rows (see module docstring)."""
+    import faiss
+
+    n, d = x.shape
+    m = int(min(m, n - 1))
+    if m <= 0:
+        return np.empty((n, 0), np.float32), np.empty((n, 0), np.int64)
+    xf = np.ascontiguousarray(x, np.float32)
+    if n <= exact_max:
+        index = faiss.IndexFlatL2(d)
+        index.add(xf)
+    else:
+        nlist = int(np.clip(round(np.sqrt(n)), 16, 65536))
+        quant = faiss.IndexFlatL2(d)
+        index = faiss.IndexIVFFlat(quant, d, nlist)
+        index.cp.seed = int(seed)
+        index.cp.niter = 10
+        rng = np.random.default_rng(seed)
+        ntrain = min(n, 40 * nlist)
+        sample = np.sort(rng.choice(n, size=ntrain, replace=False))
+        index.train(xf[sample])
+        index.add(xf)
+        index.nprobe = int(nprobe)
+    sq = np.empty((n, m), np.float32)
+    idx = np.empty((n, m), np.int64)
+    for a in range(0, n, block):
+        b = min(n, a + block)
+        dist, ids = index.search(xf[a:b], m + 1)
+        own = ids == np.arange(a, b)[:, None]
+        none = ~own.any(axis=1)
+        own[none, m] = True  # the row itself was not returned: drop the farthest instead
+        keep = ~own
+        sq[a:b] = np.maximum(dist[keep].reshape(b - a, m), 0.0)
+        idx[a:b] = ids[keep].reshape(b - a, m)
+    bad = idx < 0
+    sq[bad] = np.inf
+    idx[bad] = -1
+    return sq, idx
+
+
+def knn_graph_reference(x: np.ndarray, m: int) -> tuple[np.ndarray, np.ndarray]:
+    """The brute-force numpy oracle of :func:`knn_graph` (float64, one row at a time: tests)."""
+    x64 = np.asarray(x, np.float64)
+    n = x64.shape[0]
+    m = int(min(m, n - 1))
+    sq = np.empty((n, m))
+    idx = np.empty((n, m), np.int64)
+    for i in range(n):
+        diff = x64 - x64[i]
+        d2 = np.einsum("ij,ij->i", diff, diff)
+        d2[i] = np.inf
+        idx[i] = np.argsort(d2, kind="stable")[:m]
+        sq[i] = d2[idx[i]]
+    return sq, idx
