@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from farpoint.errors import FarpointError
 from farpoint.security.install import secure_app
@@ -55,8 +56,35 @@ def add_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         response = _error(exc.status_code, "http", str(exc.detail))
-        response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on 401, Allow on 405
+        response.headers.update(exc.headers or {})  # e.g. WWW-Authenticate on 401
+        if exc.status_code == 405:  # every method of the path, not just the first route's
+            response.headers["Allow"] = ", ".join(_allowed_methods(request))
         return response
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """The methods the routes at the request's path answer (RFC 9110 ``Allow``)."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
+def _openapi_with_limits(app: FastAPI, max_k: int) -> None:
+    """Let the schema say this service's own maximum k (``SecuritySettings.max_k``), so a
+    schema-valid job is never refused for its k."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = generate()
+            k = schema["components"]["schemas"]["SelectionSpec"]["properties"]["k"]
+            k["maximum"] = min(int(k.get("maximum", max_k)), max_k)
+        return app.openapi_schema or {}
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:
@@ -90,4 +118,5 @@ def create_app(ctx: ServiceContext) -> FastAPI:
 
     for router in ROUTERS:
         app.include_router(router)
+    _openapi_with_limits(app, ctx.settings.security.max_k)
     return app

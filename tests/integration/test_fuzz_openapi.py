@@ -16,9 +16,14 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+import subprocess
+import sys
 import time
 from collections import Counter
+from pathlib import Path
 
+import httpx
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -27,6 +32,8 @@ from schemathesis import GenerationMode
 from tests.integration.security_stack import Stack, stack, tenant_name  # noqa: F401
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parents[2]
 
 log = logging.getLogger(__name__)
 EXAMPLES = int(os.environ.get("FARPOINT_FUZZ_EXAMPLES", "15"))
@@ -88,3 +95,62 @@ def test_no_server_errors(stack: Stack) -> None:  # noqa: F811
     assert len(every) >= 2 * len(operations), f"too few requests sent: {statuses}"
     assert not server_errors, "\n".join(server_errors[:20])
     assert any(400 <= s < 500 for s in every) and any(s < 300 for s in every)
+
+
+SCHEMATHESIS_EXAMPLES = int(os.environ.get("FARPOINT_SCHEMATHESIS_EXAMPLES", "10"))
+SCHEMATHESIS_BUDGET_S = int(os.environ.get("FARPOINT_SCHEMATHESIS_BUDGET_S", "90"))
+
+
+def test_schemathesis_all_checks_pass_with_a_writer_key(stack: Stack, tmp_path: Path) -> None:  # noqa: F811
+    """``schemathesis run --checks all`` (the CLI, as a REST consumer runs it) with a writer key:
+    every status a route answers is documented with the real error envelope, schema-valid
+    requests are accepted, schema-invalid ones refused, and every operation is exercised."""
+    schema_url = f"{stack.url}/openapi.json"
+    spec = httpx.get(schema_url, timeout=30).json()
+    operations = {
+        f"{method.upper()} {path}" for path, ops in spec["paths"].items() for method in ops
+    }
+    token = stack.key(tenant_name("st"), "writer")["Authorization"]
+    report = tmp_path / "events.ndjson"
+    cmd = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file",
+        str(ROOT / "schemathesis.toml"),
+        "run",
+        schema_url,
+        "--checks",
+        "all",
+        "-H",
+        f"Authorization: {token}",
+        "--max-examples",
+        str(SCHEMATHESIS_EXAMPLES),
+        "--max-time",
+        str(SCHEMATHESIS_BUDGET_S),
+        "--seed",
+        "1",
+        "--workers",
+        "1",
+        "--request-timeout",
+        "30",
+        "--no-color",
+        "--report",
+        "ndjson",
+        "--report-ndjson-path",
+        str(report),
+    ]
+    run = subprocess.run(  # noqa: S603 - our own venv's schemathesis, fixed arguments
+        cmd,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=SCHEMATHESIS_BUDGET_S + 120,
+        check=False,
+    )
+    out = run.stdout + run.stderr
+    assert run.returncode == 0, out[-8000:]
+    tested = {
+        label
+        for line in report.read_text().splitlines()
+        for label in re.findall(r'"label":\s*"((?:GET|POST|PUT|PATCH|DELETE) [^"]+)"', line)
+    }
+    assert operations <= tested, f"not exercised: {sorted(operations - tested)}\n{out[-3000:]}"

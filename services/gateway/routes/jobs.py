@@ -20,7 +20,7 @@ router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
     "",
     response_model=Created,
     status_code=201,
-    responses=error_responses(*WRITE, 404, 422, 429),
+    responses=error_responses(*WRITE, 400, 404, 422, 429),
 )
 def create_job(spec: SelectionSpec, ctx: Ctx, t: WriterTenant, limits: Limits) -> Created:
     """Start a selection job: pick ``k`` frames of ``media_ids``."""

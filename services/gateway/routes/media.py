@@ -19,7 +19,7 @@ router = APIRouter(prefix="/v1/media", tags=["media"])
     "",
     response_model=MediaOut,
     status_code=201,
-    responses=error_responses(*WRITE, 415, 422),
+    responses=error_responses(*WRITE, 400, 415, 422),
 )
 def upload(
     file: Annotated[UploadFile, File()], ctx: Ctx, t: WriterTenant, limits: Limits
@@ -34,7 +34,7 @@ def upload(
     "/uploads",
     response_model=PresignOut,
     status_code=201,
-    responses=error_responses(*WRITE, 422),
+    responses=error_responses(*WRITE, 400, 422),
 )
 def presign(body: PresignIn, ctx: Ctx, t: WriterTenant, limits: Limits) -> PresignOut:
     """A media id and a presigned URL to PUT a large file to; then POST .../complete."""
@@ -45,7 +45,7 @@ def presign(body: PresignIn, ctx: Ctx, t: WriterTenant, limits: Limits) -> Presi
 @router.post(
     "/{media_id}/complete",
     response_model=MediaOut,
-    responses=error_responses(*WRITE, 404, 415, 422),
+    responses=error_responses(*WRITE, 400, 404, 415, 422),
 )
 def complete(
     media_id: MediaId, body: PresignIn, ctx: Ctx, t: WriterTenant, limits: Limits

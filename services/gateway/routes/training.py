@@ -18,7 +18,7 @@ router = APIRouter(prefix="/v1/training-jobs", tags=["training"])
     "",
     response_model=Created,
     status_code=201,
-    responses=error_responses(*WRITE, 404, 422, 429),
+    responses=error_responses(*WRITE, 400, 404, 422, 429),
 )
 def create_training(spec: TrainSpec, ctx: Ctx, t: WriterTenant, limits: Limits) -> Created:
     """Train an embedder on media; later jobs name it as ``model``."""

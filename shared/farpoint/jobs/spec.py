@@ -9,12 +9,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+)
 
-from farpoint.embed.base import DEFAULT_EMBEDDER
+from farpoint.embed.base import DEFAULT_EMBEDDER, NEEDS_MODEL
 from farpoint.embed.base import REGISTRY as EMBEDDERS
 from farpoint.events import events_pb2 as pb
-from farpoint.jobs.keys import check_id
+from farpoint.jobs.keys import ID_MAX_LENGTH, ID_PATTERN, check_id
 from farpoint.normalize import METHODS as NORMALIZERS
 from farpoint.quality.thresholds import QualitySettings
 from farpoint.selection.backends import BACKENDS
@@ -40,18 +47,39 @@ EmbedderName = one_of(EMBEDDERS, "embedder")
 MethodName = one_of(METHODS, "method")
 NormalizeName = one_of(NORMALIZERS, "normalization")
 BackendName = one_of(BACKENDS, "selector backend")
+# a media id or model name: the pattern check_id applies, so the schema says what is accepted
+IdStr = Annotated[
+    str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)
+]
+
+
+def _model_needed(schema: dict[str, Any]) -> None:
+    """In the schema: an embedder that needs a trained model comes with ``model``."""
+    without = [e for e in EMBEDDERS if e not in NEEDS_MODEL]
+    needs = [e for e in EMBEDDERS if e in NEEDS_MODEL]
+    schema["anyOf"] = [
+        {"properties": {"embedder": {"enum": without}}},
+        {
+            "required": ["embedder", "model"],
+            "properties": {"embedder": {"enum": needs}, "model": {"type": "string"}},
+        },
+    ]
 
 
 class SelectionSpec(BaseModel):
     """A selection job: pick ``k`` frames of the given media."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_model_needed)
 
-    media_ids: list[str] = Field(min_length=1, max_length=MAX_MEDIA_PER_JOB)
+    media_ids: list[IdStr] = Field(
+        min_length=1, max_length=MAX_MEDIA_PER_JOB, json_schema_extra={"uniqueItems": True}
+    )
     k: int = Field(gt=0, le=1_000_000, description="how many frames to pick")
     method: MethodName = DEFAULT_METHOD  # type: ignore[valid-type]
     embedder: EmbedderName = DEFAULT_EMBEDDER  # type: ignore[valid-type]
-    model: str | None = Field(None, description="a model name trained by a training job")
+    model: IdStr | Literal[""] | None = Field(
+        None, description="a model name trained by a training job"
+    )
     normalize: NormalizeName = "umap"  # type: ignore[valid-type]
     dims: int = Field(20, ge=1, le=1024)
     seed: int = Field(0, ge=0)
@@ -136,8 +164,8 @@ class TrainSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    media_ids: list[str] = Field(min_length=1, max_length=MAX_MEDIA_PER_JOB)
-    model_name: str
+    media_ids: list[IdStr] = Field(min_length=1, max_length=MAX_MEDIA_PER_JOB)
+    model_name: IdStr
     kind: Literal["swav", "autoencoder"] = "swav"
     epochs: int = Field(5, ge=1, le=10_000)
     fps: float = Field(10.0, ge=0)

@@ -44,7 +44,9 @@ def secure_app(
     if security.auth_enabled:
         # an admin route: a bad key, a lower role, a body over the limit, the store down, a bad
         # body; an unknown (or malformed, or another tenant's) key id is 404
-        app.include_router(keys_router(), responses=error_responses(401, 403, 404, 413, 422, 503))
+        app.include_router(
+            keys_router(), responses=error_responses(400, 401, 403, 404, 413, 422, 503)
+        )
     limit = (upload_limit or security.max_upload_bytes) + MULTIPART_SLACK
     app.add_middleware(
         BodySizeLimitMiddleware,

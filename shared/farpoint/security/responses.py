@@ -17,6 +17,7 @@ from farpoint.errors import FarpointError
 
 # what each refusal means, as the OpenAPI "description" of the response
 REASONS: dict[int, str] = {
+    400: "the body could not be parsed (not JSON, not UTF-8, broken multipart)",
     401: "missing, malformed, unknown or revoked API key (with `WWW-Authenticate: Bearer`)",
     403: "the API key's role does not allow this",
     404: "no such object for the caller's tenant (another tenant's ids are not found either)",
