@@ -45,7 +45,7 @@ down:
 	@bash infra/down.sh
 
 chart-tools:
-	@bash scripts/chart-tools.sh
+	@bash scripts/deps/chart-tools.sh
 
 chart-check: setup chart-tools
 	@bash scripts/chart-check.sh

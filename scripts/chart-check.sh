@@ -8,7 +8,7 @@
 #   3. helm-unittest: charts/farpoint/tests/*_test.yaml
 #   4. pytest tests/chart: a wrong type / an unknown key in values must fail with a schema message
 #      (skip with FARPOINT_CHART_PYTEST=0 when the caller's pytest run already covered tests/chart)
-# Tools come from scripts/chart-tools.sh (cached; installs on first use). Nothing is downloaded
+# Tools come from scripts/deps/chart-tools.sh (cached; installs on first use). Nothing is downloaded
 # here once the tools are cached. Exit status: 0 only if every step passed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,7 +20,7 @@ RENDER_KUBE=${FARPOINT_KUBE_VERSION:-1.33.0}
 VALIDATE_KUBES=${FARPOINT_VALIDATE_KUBE_VERSIONS:-"1.27.0 1.37.0"}
 PY=.venv/bin/python
 
-TOOLS=$(bash scripts/chart-tools.sh)
+TOOLS=$(bash scripts/deps/chart-tools.sh)
 HELM="$TOOLS/helm"
 UNITTEST="$TOOLS/helm-unittest"
 [ -x "$PY" ] || { log "error: $PY missing; run 'make setup' first"; exit 1; }

@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# `make test`: start Kafka + S3 (or reuse running ones), run every test under tests/ against them,
-# run the chart checks when scripts/chart-check.sh exists, and stop only what this run started.
+# `make test`: install what the tests use (every scripts/deps/*.sh: chart tools, sample data, ...;
+# cached, so a warm run costs nothing; a failed install stops here with its reason), start Kafka +
+# S3 (or reuse running ones), run every test under tests/ against them, run the chart checks,
+# print the test count, and stop only what this run started. Under FARPOINT_REQUIRE_INFRA=1 (the
+# default here) a skipped test is a failure: tests/conftest.py reports it as one, and this script
+# fails the run if pytest still counted a skip.
 #
 # External servers: when FARPOINT_KAFKA__BOOTSTRAP (or FARPOINT_S3__ENDPOINT) is already set, no
 # local Kafka (or S3) is started and the tests use the given one (docs/infrastructure.md).
@@ -13,7 +17,19 @@ log() { echo "[test] $*" >&2; }
 PY=.venv/bin/python
 [ -x "$PY" ] || { log "error: no virtualenv at .venv; run 'make setup' first"; exit 1; }
 
+export FARPOINT_REQUIRE_INFRA=${FARPOINT_REQUIRE_INFRA:-1}
+
+# Everything the tests use beyond the virtualenv, each from its own cached installer.
+for dep in scripts/deps/*.sh; do
+  t0=$SECONDS
+  bash "$dep" >/dev/null || { log "error: $dep could not install what the tests need (reason above)"; exit 1; }
+  if [ $((SECONDS - t0)) -gt 2 ]; then log "$dep took $((SECONDS - t0))s"; fi
+done
+FARPOINT_HELM=${FARPOINT_HELM:-$(bash scripts/deps/chart-tools.sh)/helm}
+export FARPOINT_HELM
+
 started_file=$(mktemp "${TMPDIR:-/tmp}/farpoint-started.XXXXXX")
+report=$(mktemp "${TMPDIR:-/tmp}/farpoint-junit.XXXXXX")
 cleanup() {
   local rc=$?
   local started
@@ -23,7 +39,7 @@ cleanup() {
     # shellcheck disable=SC2086
     bash infra/down.sh $started || log "warning: infra/down.sh failed"
   fi
-  rm -f "$started_file"
+  rm -f "$started_file" "$report"
   exit "$rc"
 }
 trap cleanup EXIT
@@ -47,14 +63,22 @@ if [ ${#components[@]} -gt 0 ]; then
     [ -n "${!name:-}" ] || export "${assignment?}"
   done < "${FARPOINT_INFRA_STATE:-infra/.state}/env"
 fi
-export FARPOINT_REQUIRE_INFRA=${FARPOINT_REQUIRE_INFRA:-1}
-
-if [ -f scripts/sample-data.sh ]; then
-  bash scripts/sample-data.sh || log "warning: scripts/sample-data.sh failed; tests needing its data skip"
-fi
 
 rc=0
-"$PY" -m pytest tests -q "$@" || rc=$?
+"$PY" -m pytest tests -q -ra --junitxml="$report" "$@" || rc=$?
+# The count, from pytest's own JUnit report: tests, failures + errors, skips.
+read -r total failed skipped < <("$PY" - "$report" <<'PY' || echo "0 0 0"
+import sys, xml.etree.ElementTree as ET
+s = ET.parse(sys.argv[1]).getroot()
+s = s if s.tag == "testsuite" else s.find("testsuite")
+print(s.get("tests"), int(s.get("failures")) + int(s.get("errors")), s.get("skipped"))
+PY
+)
+log "$total tests: $((total - failed - skipped)) passed, $failed failed, $skipped skipped"
+if [ "$FARPOINT_REQUIRE_INFRA" = 1 ] && [ "${skipped:-0}" -gt 0 ]; then
+  log "error: $skipped test(s) skipped under FARPOINT_REQUIRE_INFRA=1 (see 'SKIPPED' above): make test never skips"
+  exit 1
+fi
 if [ "$rc" -eq 5 ]; then
   log "error: pytest collected no tests"
   exit 1
@@ -63,8 +87,6 @@ elif [ "$rc" -ne 0 ]; then
   exit "$rc"
 fi
 
-if [ -f scripts/chart-check.sh ]; then
-  log "running scripts/chart-check.sh"
-  FARPOINT_CHART_PYTEST=0 bash scripts/chart-check.sh  # tests/chart already ran in pytest
-fi
-log "all tests passed"
+log "running scripts/chart-check.sh"
+FARPOINT_CHART_PYTEST=0 bash scripts/chart-check.sh  # tests/chart already ran in pytest
+log "all $total tests passed, none skipped; chart checks passed"

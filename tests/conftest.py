@@ -7,7 +7,8 @@ pytest runs on its own and they are unset, that file is read here too.
 
 A server that does not answer makes its integration tests *skip* with the reason, unless
 ``FARPOINT_REQUIRE_INFRA=1`` (set by ``make test`` / ``.ci/run``), where it makes them *fail*:
-CI must never pass by skipping the real-server tests.
+CI must never pass by skipping the real-server tests. Under that variable *every* skip, wherever
+it comes from, is reported as a failure with its reason (:func:`pytest_runtest_makereport`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from farpoint.settings import KafkaSettings, S3Settings, Settings
+from tests.require import required, unavailable
 from tests.settings_env import settings_with_env
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,13 +57,22 @@ def _reachable(address: str, timeout_s: float = 2.0) -> bool:
 
 
 def _unavailable(what: str, address: str) -> None:
-    why = (
+    unavailable(
         f"{what} not reachable at {address}; start it with `make up` (or `bash infra/up.sh`), "
         "or point FARPOINT_* variables at one (docs/infrastructure.md)"
     )
-    if os.environ.get("FARPOINT_REQUIRE_INFRA") == "1":
-        pytest.fail(f"FARPOINT_REQUIRE_INFRA=1 but {why}", pytrace=False)
-    pytest.skip(why)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Under ``FARPOINT_REQUIRE_INFRA=1`` a skipped test (any skip: a marker, a helper, a
+    plugin) is a failure that keeps the skip's reason; expected failures (xfail) stay."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and not hasattr(report, "wasxfail") and required():
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"FARPOINT_REQUIRE_INFRA=1 forbids skipping: {reason}"
 
 
 @pytest.fixture(scope="session")

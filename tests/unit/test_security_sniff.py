@@ -20,6 +20,7 @@ from PIL import Image
 
 from farpoint.security.sniff import SNIFF_BYTES, sniff
 from tests.data import bikes_small, fixture
+from tests.require import unavailable
 
 
 def _encode(fmt: str, codec: str, suffix: str, tmp: Path) -> bytes:
@@ -52,7 +53,7 @@ def _encode(fmt: str, codec: str, suffix: str, tmp: Path) -> bytes:
 )
 def test_video_containers(fmt: str, codec: str, suffix: str, expected: str, tmp_path: Path) -> None:
     if codec not in av.codecs_available:
-        pytest.skip(f"this PyAV build has no {codec} encoder")
+        unavailable(f"this PyAV build has no {codec} encoder")
     media = sniff(_encode(fmt, codec, suffix, tmp_path)[:SNIFF_BYTES])
     assert media is not None and media.kind == "video" and media.format == expected
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install the chart tools (Helm 3 and helm-unittest) into a cache and print where they are.
+# Install the chart tools (Helm 3 and helm-unittest) into a cache and print where they are
+# (stdout: the folder; logs go to stderr). One of the installers `make test` runs (scripts/deps/).
 #
 # Both come from the Go module proxy with `go install` (no release tarballs are reachable here):
 #   helm.sh/helm/v3/cmd/helm@HELM_VERSION
