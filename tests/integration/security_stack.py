@@ -12,6 +12,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
@@ -54,27 +55,21 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def stack(s3_settings: S3Settings, kafka_settings: KafkaSettings) -> Iterator[Stack]:
+@contextmanager
+def serve_gateway(settings: Settings) -> Iterator[Stack]:
+    """A gateway for ``settings`` on a free loopback port, stopped on exit."""
     from farpoint.bus.factory import make_bus
     from farpoint.jobs.events import Topics
     from services.common.context import ServiceContext
     from services.gateway.app import create_app
 
-    run = uuid.uuid4().hex[:10]
-    settings = Settings(
-        dev_mode=True,
-        s3=s3_settings.model_copy(update={"bucket": f"fp-security-{run}"}),
-        kafka=kafka_settings.model_copy(update={"topic_prefix": f"fpsec{run}.", "partitions": 1}),
-        security=LIMITS,
-    )
     store = S3Store.from_settings(settings.s3)
     ctx = ServiceContext(
         settings=settings,
         store=store,
         bus=make_bus("kafka", settings),
         topics=Topics(settings.kafka.topic_prefix),
-        max_upload_bytes=LIMITS.max_upload_bytes,
+        max_upload_bytes=settings.security.max_upload_bytes,
     )
     port = _free_port()
     server = uvicorn.Server(
@@ -94,6 +89,25 @@ def stack(s3_settings: S3Settings, kafka_settings: KafkaSettings) -> Iterator[St
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+def stack_settings(
+    s3_settings: S3Settings, kafka_settings: KafkaSettings, limits: SecuritySettings = LIMITS
+) -> Settings:
+    """Settings of a gateway with its own bucket and topic prefix (no other test sees them)."""
+    run = uuid.uuid4().hex[:10]
+    return Settings(
+        dev_mode=True,
+        s3=s3_settings.model_copy(update={"bucket": f"fp-security-{run}"}),
+        kafka=kafka_settings.model_copy(update={"topic_prefix": f"fpsec{run}.", "partitions": 1}),
+        security=limits,
+    )
+
+
+@pytest.fixture(scope="module")
+def stack(s3_settings: S3Settings, kafka_settings: KafkaSettings) -> Iterator[Stack]:
+    with serve_gateway(stack_settings(s3_settings, kafka_settings)) as running:
+        yield running
 
 
 def tenant_name(label: str) -> str:

@@ -13,11 +13,20 @@ from typing import Any
 
 import httpx
 import pytest
+from minio import Minio
 
 from farpoint.jobs.keys import JobKeys, ModelKeys
 from farpoint.jobs.state import JobState
+from farpoint.settings import KafkaSettings, S3Settings
 from tests.data import bikes_small, fixture
-from tests.integration.security_stack import Stack, stack, tenant_name  # noqa: F401
+from tests.integration.security_stack import (  # noqa: F401
+    LIMITS,
+    Stack,
+    serve_gateway,
+    stack,
+    stack_settings,
+    tenant_name,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -245,3 +254,41 @@ def test_audit_log_lines(
     assert lines[1]["key_id"] == writer_id and lines[2]["params"] == {"job_id": job}
     for token in (stack.tokens[f"{tenant}/writer"], stack.tokens[f"{tenant}/reader"]):
         assert token not in caplog.text and token.split("_", 2)[2] not in caplog.text
+
+
+def test_refused_upload_over_one_multipart_part_leaves_nothing_in_s3(
+    s3_settings: S3Settings, kafka_settings: KafkaSettings
+) -> None:
+    """Uploads bigger than one S3 multipart part (5 MiB) and over the limit are refused with 413
+    by the one upload guard — past the body limit (limit + multipart slack) or within it — and
+    neither an object nor an unfinished multipart upload is left in the real store."""
+    part = 5 * 1024 * 1024
+    limits = LIMITS.model_copy(update={"max_upload_bytes": part + part // 5})  # 6 MiB
+    settings = stack_settings(s3_settings, kafka_settings, limits)
+    settings = settings.model_copy(
+        update={"s3": settings.s3.model_copy(update={"part_size": part})}
+    )
+    head = bikes_small().read_bytes()  # a real mp4 head: the type check passes
+    within_slack = (head * (limits.max_upload_bytes // len(head) + 40))[: part + part // 3]
+    far_over = head * (3 * part // len(head))
+    with serve_gateway(settings) as gw, httpx.Client(base_url=gw.url, timeout=60) as client:
+        tenant = tenant_name("big")
+        w = gw.key(tenant, "writer")
+        # refused by the upload guard (the file's size), then by the body limit (Content-Length)
+        for data, by in ((within_slack, "upload of"), (far_over, "request body")):
+            assert len(data) > part and len(data) > limits.max_upload_bytes
+            r = upload(client, w, data)
+            assert r.status_code == 413, r.text
+            assert "limit" in r.json()["error"]["message"] and by in r.json()["error"]["message"]
+        assert media_objects(gw, tenant) == []
+        assert list(gw.store.list(f"tenants/{tenant}/")) == []
+        minio = Minio(
+            s3_settings.endpoint,
+            access_key=s3_settings.access_key,
+            secret_key=s3_settings.secret_key,
+            secure=s3_settings.secure,
+        )
+        pending = minio._list_multipart_uploads(gw.settings.s3.bucket, prefix="tenants/")  # noqa: SLF001
+        assert list(pending.uploads) == []
+        ok = upload(client, w, head)  # and the same gateway takes a good upload
+        assert ok.status_code == 201, ok.text
