@@ -153,11 +153,22 @@ class DatabaseSettings(BaseModel):
 
 
 class JobSettings(BaseModel):
-    """The job lifecycle: a job whose stages report no progress for ``stall_timeout_s`` is
-    failed by the watchdog (checked every ``watchdog_interval_s``)."""
+    """The job lifecycle and the health of the workers that run it.
+
+    A job whose stages report no progress for ``stall_timeout_s`` is failed by the watchdog
+    (checked every ``watchdog_interval_s``; a running handler reports progress every
+    ``heartbeat_s``). A worker's liveness probe fails when its poll loop has not turned for
+    ``liveness_silence_s`` (wedged) or its consumer failed ``liveness_failures`` times in a row
+    (a broker it cannot reach, bad credentials): Kubernetes then restarts it. Readiness
+    re-checks the broker, the store and the database every ``readiness_interval_s``.
+    """
 
     stall_timeout_s: float = Field(900.0, gt=0)
     watchdog_interval_s: float = Field(30.0, gt=0)
+    heartbeat_s: float = Field(60.0, gt=0)
+    liveness_silence_s: float = Field(120.0, gt=0)
+    liveness_failures: int = Field(5, ge=1)
+    readiness_interval_s: float = Field(5.0, gt=0)
 
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]

@@ -256,6 +256,13 @@ class KafkaBus:
             raise ConfigError(f"bad Kafka consumer settings: {exc}") from exc
         return KafkaBusConsumer(consumer, self.settings.bootstrap)
 
+    def ping(self) -> None:
+        """Raise :class:`TransientError` unless the cluster answers a metadata request."""
+        try:
+            self._admin_client().list_topics()
+        except KafkaError as exc:
+            raise _transient("ping", self.settings.bootstrap, exc) from exc
+
     def committed(self, group: str, topic: str, partition: int) -> int | None:
         """The group's committed offset for a partition (next offset to read), or None."""
         try:

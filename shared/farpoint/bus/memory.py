@@ -202,6 +202,9 @@ class MemoryBus:
                 out[id(subscribers[p % len(subscribers)])].append((topic, p))
         return out
 
+    def ping(self) -> None:
+        """Always reachable (readiness probes ask every bus)."""
+
     def committed(self, group: str, topic: str, partition: int) -> int | None:
         """The group's committed offset for a partition (next offset to read), or None."""
         with self._cond:

@@ -8,10 +8,18 @@ decides the message's fate through farpoint's error tree (:mod:`farpoint.errors`
   (``ValueError`` -- JSON, UTF-8, pydantic validation -- or a protobuf ``DecodeError``) makes it a
   *poison* message: it is published to ``<topic>.dlq`` with the error in its headers and then
   committed, so the partition keeps flowing;
+* any other exception that still fails after ``max_retries`` retries (a bug, CUDA out of memory)
+  is dead-lettered the same way;
+* before a message is given up on (dead-lettered or skipped), ``on_give_up(message, error)``
+  runs: the services' stage guard marks the message's job ``failed`` there with the stage and
+  reason, so no job is stranded. If it raises, nothing is committed and the message comes back;
 * a retryable error (:class:`TransientError`) or any other exception is retried in place with
   exponential backoff; when the retries are spent the error propagates, the consumer closes
   without committing, and the message goes to the next member of the group (the process is
   expected to die and be restarted by its supervisor).
+
+``on_poll()`` runs at every turn of the poll loop: the liveness probe's sign that the loop is
+not wedged.
 """
 
 from __future__ import annotations
@@ -80,6 +88,8 @@ def run_worker(
     poll_timeout_s: float = 0.5,
     max_records: int = 10,
     dlq_suffix: str = DLQ_SUFFIX,
+    on_give_up: Callable[[Message, BaseException], None] | None = None,
+    on_poll: Callable[[], None] | None = None,
 ) -> int:
     """Consume ``topics`` as a member of ``group`` until ``stop_event`` is set.
 
@@ -91,11 +101,16 @@ def run_worker(
     handled = 0
     try:
         while not stop_event.is_set():
+            if on_poll is not None:
+                on_poll()
             for message in consumer.poll(timeout_s=poll_timeout_s, max_records=max_records):
                 if stop_event.is_set():
                     # Leave the rest uncommitted: the group redelivers them.
                     return handled
-                _handle(bus, message, handler, dead_letter, max_retries, backoff_s, dlq_suffix)
+                _handle(
+                    bus, message, handler, dead_letter, max_retries, backoff_s, dlq_suffix,
+                    on_give_up,
+                )
                 consumer.commit(message)
                 handled += 1
         return handled
@@ -111,6 +126,7 @@ def _handle(
     max_retries: int,
     backoff_s: float,
     dlq_suffix: str,
+    on_give_up: Callable[[Message, BaseException], None] | None = None,
 ) -> None:
     trace = message.headers.get(TRACE_HEADER, "-")
     where = f"{message.topic}[{message.partition}]@{message.offset}"
@@ -121,6 +137,8 @@ def _handle(
             return
         except Exception as exc:
             if is_poison(exc):
+                if on_give_up is not None:
+                    on_give_up(message, exc)
                 if dead_letter_on:
                     dlq = dead_letter(bus, message, exc, dlq_suffix)
                     log.warning("poison message %s (trace %s) -> %s: %s", where, trace, dlq, exc)
@@ -131,6 +149,8 @@ def _handle(
                 # Not a known transient failure and it keeps failing: a bug or an input our code
                 # cannot handle. Dead-letter it so the partition keeps flowing instead of the
                 # group redelivering it forever.
+                if on_give_up is not None:
+                    on_give_up(message, exc)
                 dlq = dead_letter(bus, message, exc, dlq_suffix)
                 log.error(
                     "message %s (trace %s) failed %d times with an unexpected error -> %s: %r",

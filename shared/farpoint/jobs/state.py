@@ -1,10 +1,16 @@
-"""Job and media state, read and written in the object store (no database).
+"""Job and media state, read and written in the object store (and the records database, when
+one is configured).
 
 A job's status is derived from which of its objects exist (see :mod:`farpoint.jobs.keys`):
 ``failed.json`` or ``cancel.json`` -> failed; ``stages/export.json`` (or ``stages/train.json``)
 -> succeeded; any stage output -> running; else queued. Progress counts shards ingested and
 embedded against the shard count ingest recorded. Writes are idempotent: the first failure
 reason wins, stage markers are rewritten with the same content.
+
+With ``records`` (:mod:`farpoint.records`), the lifecycle is mirrored there too: ``create``
+claims a quota slot atomically, ``fail`` and ``cancel`` end the job (the first end wins) and free
+its slot at once, ``succeed`` ends it when its last stage is done; ``status`` shows an end the
+records know of even before the store does.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from typing import Any, Literal
 
 from farpoint.errors import NotFoundError
 from farpoint.jobs.keys import DEFAULT_TENANT, JobKeys, MediaKeys, ModelKeys, job_index_prefix
+from farpoint.records.base import Records
 from farpoint.store.base import Store
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
@@ -77,19 +84,34 @@ def model_exists(store: Store, tenant: str, name: str) -> bool:
 class JobState:
     """The jobs of one tenant in a store."""
 
-    def __init__(self, store: Store, tenant: str = DEFAULT_TENANT) -> None:
+    def __init__(
+        self, store: Store, tenant: str = DEFAULT_TENANT, records: Records | None = None
+    ) -> None:
         self.store = store
         self.tenant = tenant
+        self.records = records
 
     def keys(self, job_id: str) -> JobKeys:
         return JobKeys(self.tenant, job_id)
 
     # -- writing ------------------------------------------------------------------------------
-    def create(self, kind: str, spec: dict[str, Any], job_id: str | None = None) -> str:
-        """Record a new job (``job.json`` then its index marker); return its id."""
+    def create(
+        self,
+        kind: str,
+        spec: dict[str, Any],
+        job_id: str | None = None,
+        max_active: int | None = None,
+    ) -> str:
+        """Record a new job (records first: the quota claim, then ``job.json`` and its index
+        marker); return its id. ``QuotaExceededError`` when the tenant's active jobs are at
+        ``max_active`` (or its own quota in the records)."""
         job_id = job_id or new_id()
         keys = self.keys(job_id)
         created = now_ms()
+        if self.records is not None:
+            created = self.records.create_job(
+                self.tenant, kind, spec, job_id, max_active=max_active, now_ms=created
+            ).created_ms
         put_json(
             self.store,
             keys.job,
@@ -104,18 +126,43 @@ class JobState:
         self.store.put_bytes(keys.index(created), b"", "text/plain")
         return job_id
 
-    def fail(self, job_id: str, stage: str, reason: str) -> None:
-        """Mark the job failed (the first reason is kept)."""
+    def fail(self, job_id: str, stage: str, reason: str) -> bool:
+        """Mark the job failed (the first reason is kept); True when this call failed it."""
         keys = self.keys(job_id)
-        if self.store.exists(keys.failed):
-            return
-        put_json(self.store, keys.failed, {"stage": stage, "reason": reason, "at_ms": now_ms()})
+        ended = False
+        if self.records is not None:
+            ended = self.records.finish(self.tenant, job_id, "failed", stage, reason)
+        if not self.store.exists(keys.failed):
+            put_json(self.store, keys.failed, {"stage": stage, "reason": reason, "at_ms": now_ms()})
+            ended = True
+        return ended
 
     def cancel(self, job_id: str) -> None:
+        """Cancel the job: stages skip it, and its quota slot is free at once."""
         keys = self.keys(job_id)
         self.load(job_id)
+        if self.records is not None:
+            self.records.finish(self.tenant, job_id, "cancelled", None, "cancelled")
         if not self.store.exists(keys.cancel):
             put_json(self.store, keys.cancel, {"at_ms": now_ms()})
+
+    def succeed(self, job_id: str) -> bool:
+        """End the job ``succeeded`` in the records (the store shows it by its last marker)."""
+        if self.records is None:
+            return False
+        return self.records.finish(self.tenant, job_id, "succeeded")
+
+    def progress(self, job_id: str, stage: str, done: int = 0, total: int | None = None) -> bool:
+        """Report a stage's progress to the records (the watchdog's evidence); False when the
+        records know the job has ended. Without records (or for a job they do not know), True."""
+        if self.records is None:
+            return True
+        if self.records.progress(self.tenant, job_id, stage, done, total):
+            return True
+        try:
+            return self.records.get_job(self.tenant, job_id).active
+        except NotFoundError:
+            return True
 
     def mark_stage(self, job_id: str, stage: str, info: dict[str, Any] | None = None) -> None:
         put_json(self.store, self.keys(job_id).stage_done(stage), info or {})
@@ -165,6 +212,17 @@ class JobState:
             out["status"] = "succeeded" if done else "queued"
         else:
             self._selection_progress(job_id, out)
+        if self.records is not None and out["status"] != "succeeded":
+            try:
+                rec = self.records.get_job(self.tenant, job_id)
+            except NotFoundError:
+                rec = None
+            if rec is not None and rec.status in ("failed", "cancelled"):
+                out["status"] = "failed"
+                out["error"] = (
+                    "cancelled" if rec.status == "cancelled" else (f"{rec.stage}: {rec.reason}")
+                )
+                return out
         if self.store.exists(keys.failed):
             failed = get_json(self.store, keys.failed)
             out["status"] = "failed"
