@@ -12,22 +12,10 @@ from typing import Any
 import numpy as np
 
 from farpoint.export.manifest import Pick
+from farpoint.selection.budget import covering_radius_curve
 from farpoint.store.base import Store
 
 log = logging.getLogger(__name__)
-
-
-def covering_radius_curve(x: np.ndarray, order: np.ndarray) -> np.ndarray:
-    """Covering radius after each of the picks in ``order``: max over all points of the
-    distance to the nearest pick so far (O(n·k), chunk-free; fine for report sizes)."""
-    x = np.asarray(x, np.float32)
-    mind = np.full(x.shape[0], np.inf, np.float32)
-    out = np.empty(len(order), np.float64)
-    for j, i in enumerate(order):
-        d = x - x[i]
-        np.minimum(mind, np.einsum("ij,ij->i", d, d), out=mind)
-        out[j] = float(np.sqrt(mind.max()))
-    return out
 
 
 def _png(fig) -> bytes:  # type: ignore[no-untyped-def]

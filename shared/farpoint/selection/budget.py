@@ -15,8 +15,24 @@ import numpy as np
 from farpoint.errors import InputError
 
 
-def covering_radius_curve(distances: np.ndarray) -> np.ndarray:
-    """Covering radius after ``i + 1`` picks (finite part: a leading ``inf`` is dropped)."""
+def covering_radius_curve(x: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Covering radius after each of the picks in ``order`` (any method's, random included):
+    the max over all rows of ``x`` of the distance to the nearest pick so far. O(n·k) time,
+    O(n) memory; the report draws it for farthest point against random."""
+    x = np.asarray(x, np.float32)
+    mind = np.full(x.shape[0], np.inf, np.float32)
+    out = np.empty(len(order), np.float64)
+    for j, i in enumerate(order):
+        d = x - x[i]
+        np.minimum(mind, np.einsum("ij,ij->i", d, d), out=mind)
+        out[j] = float(np.sqrt(mind.max()))
+    return out
+
+
+def _running_radius(distances: np.ndarray) -> np.ndarray:
+    """The same curve read off a farthest-point selection's own distances, without the data:
+    each pick's distance bounds the radius before it (finite part: a leading ``inf`` is
+    dropped)."""
     dist = np.asarray(distances, dtype=np.float64)
     if dist.ndim != 1:
         raise InputError(f"distances must be 1-D; got shape {dist.shape}")
@@ -31,7 +47,7 @@ def suggest_budget(distances: np.ndarray) -> int:
     if np.isnan(dist).any():
         raise InputError("distances hold NaN (a random selection has no covering radius)")
     lead = int(np.argmax(np.isfinite(dist))) if np.isfinite(dist).any() else dist.size
-    curve = covering_radius_curve(dist)
+    curve = _running_radius(dist)
     if curve.size < 3:
         return lead + curve.size if curve.size else max(1, lead)
     xs = np.linspace(0.0, 1.0, curve.size)
