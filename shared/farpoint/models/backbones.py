@@ -30,6 +30,7 @@ def build_backbone(arch: dict[str, Any], pretrained: bool = False) -> nn.Module:
     if name == "efficientnet-lite0":
         from farpoint.models.efficientnet import efficientnet_lite0
 
-        return efficientnet_lite0(pretrained=pretrained,
-                                  finetune_blocks=int(arch.get("finetune_blocks", 2)))
+        return efficientnet_lite0(
+            pretrained=pretrained, finetune_blocks=int(arch.get("finetune_blocks", 2))
+        )
     raise ValueError(f"unknown backbone {name!r}; choose one of {', '.join(BACKBONES)}")

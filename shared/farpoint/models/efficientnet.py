@@ -49,8 +49,7 @@ class EfficientNetTrunk(nn.Module):
     def frozen_part(self) -> nn.ModuleList:
         """The stem and the blocks that stay at their ImageNet values."""
         first = N_BLOCKS - self.finetune_blocks
-        return nn.ModuleList([self.net._conv_stem, self.net._bn0,
-                              *list(self.net._blocks)[:first]])
+        return nn.ModuleList([self.net._conv_stem, self.net._bn0, *list(self.net._blocks)[:first]])
 
     def train(self, mode: bool = True) -> EfficientNetTrunk:
         super().train(mode)

@@ -115,8 +115,11 @@ class SwavModel(nn.Module):
         c = self.cfg
         if c.backbone == "resnet18":
             return {"backbone": "resnet18", "stem": self._stem, "base_width": c.base_width}
-        return {"backbone": c.backbone, "finetune_blocks": c.finetune_blocks,
-                "pretrained": "imagenet-1k"}
+        return {
+            "backbone": c.backbone,
+            "finetune_blocks": c.finetune_blocks,
+            "pretrained": "imagenet-1k",
+        }
 
     def forward(self, views: list[torch.Tensor]) -> list[torch.Tensor]:
         """Prototype scores ``(B, K)`` for each view (all views go through one forward pass,
@@ -127,8 +130,7 @@ class SwavModel(nn.Module):
 
     def loss(self, views: list[torch.Tensor]) -> torch.Tensor:
         c = self.cfg
-        return swapped_prediction_loss(self(views), c.temperature, c.sinkhorn_eps,
-                                       c.sinkhorn_iters)
+        return swapped_prediction_loss(self(views), c.temperature, c.sinkhorn_eps, c.sinkhorn_iters)
 
     def param_groups(self, lr: float) -> list[dict[str, Any]]:
         """Trainable parameters with their learning rates: a pretrained backbone learns at

@@ -53,8 +53,9 @@ class TrainRun:
         return next(name for name, mod in model.named_children() if mod is enc) + "."
 
 
-def check_stop(epochs: float | None, time_budget_s: float | None,
-               max_steps: int | None) -> float | None:
+def check_stop(
+    epochs: float | None, time_budget_s: float | None, max_steps: int | None
+) -> float | None:
     """Validate the stopping rule; return ``epochs`` (the default when nothing is given)."""
     if epochs is not None and not epochs > 0:
         raise InputError(f"--epochs must be positive, got {epochs}")
@@ -99,9 +100,16 @@ def build_run(
     cfg = config if config is not None else cls.config_class()
     if lr is not None:
         cfg.lr = lr
-    m = cls(frames, cfg, batch_size or cls.default_batch, seed + step0, dev,
-            input_spec=resume_blob["input"] if resume_blob else None,
-            arch=resume_blob["arch"] if resume_blob else None, **method_options)
+    m = cls(
+        frames,
+        cfg,
+        batch_size or cls.default_batch,
+        seed + step0,
+        dev,
+        input_spec=resume_blob["input"] if resume_blob else None,
+        arch=resume_blob["arch"] if resume_blob else None,
+        **method_options,
+    )
     cfg = getattr(m, "cfg", cfg)
     opt = torch.optim.Adam(m.param_groups(cfg.lr), lr=cfg.lr, weight_decay=cfg.weight_decay)
     scaler = torch.amp.GradScaler("cuda", enabled=dev.type == "cuda")

@@ -19,7 +19,7 @@ from farpoint.models.backbones import BACKBONES, DEFAULT_BACKBONE
 from farpoint.train.methods import DEFAULT_METHOD, METHODS
 
 
-def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Add ``farpoint train``'s arguments to ``parser``."""
     parser.add_argument("inputs", nargs="+", metavar="INPUT",
                         help="videos, images, folders, globs or archives to train on")
@@ -65,7 +65,7 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
 
 
-def run_train(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``farpoint train``; return the exit code (errors propagate as FarpointError)."""
     from farpoint.models.swav import SwavConfig
     from farpoint.train.autoencoder import AutoencoderConfig
@@ -121,11 +121,11 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(prog="farpoint train", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    add_train_arguments(parser)
+    add_arguments(parser)
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
-        return run_train(args)
+        return run(args)
     except FarpointError as exc:
         sys.stderr.write(f"farpoint train: error: {exc.message}\n")
         return exc.exit_code

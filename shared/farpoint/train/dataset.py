@@ -1,12 +1,13 @@
-"""Training frames as compact uint8 shards in a store (seed paper §3.4, §5.1.2).
+"""Training frames: a frame dataset in the one shard format of :mod:`farpoint.ingest.shards`.
 
 The paper stores the whole down-scaled video "on disk as a numpy array" for training. We decode
 the inputs once with :func:`farpoint.ingest.iter_frames` (videos at width 100, at most 10 fps;
-still images and archives too) and write them through a :class:`farpoint.store.Store`::
+still images and archives too) and write them through a :class:`farpoint.store.Store` as the
+same shards a job's ingest writes, plus a manifest::
 
-    <prefix>/shard-00000.npy    (n, H, W, 3) uint8, up to ``shard_size`` frames
-    <prefix>/shard-00000.json   {"rows": [[source_id, frame_index, timestamp_s], ...]}
-    <prefix>/manifest.json      format "farpoint.frames/1", H, W, count, sources, shards
+    <prefix>/shards/00000/frames.npy   (n, H, W, 3) uint8, up to ``shard_size`` frames
+    <prefix>/shards/00000/meta.json    farpoint.shard/1: sources + rows (source, index, ts, pts)
+    <prefix>/manifest.json             format "farpoint.frames/2", H, W, count, sources, shards
 
 The manifest is written last, so a dataset with a manifest is complete. **One size per
 dataset**: the first frame decoded fixes ``H x W``; any frame of another size is letterboxed to
@@ -15,10 +16,14 @@ ratio at the same width therefore pass through unchanged.
 
 :class:`FrameSet` reads a dataset back (memory-mapped when the store is local) and knows, for
 every frame, its source and timestamp — what the temporal view sampler needs.
+:func:`open_shards` opens any list of shards the same way, e.g. a job's (the trainer service
+trains on a job's shards without decoding its media again); shards of another size than the
+first are letterboxed to it in memory.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import time
@@ -30,11 +35,13 @@ from typing import Any
 import numpy as np
 
 from farpoint.errors import InputError, NotFoundError
-from farpoint.store.base import Store, get_array, put_array
+from farpoint.ingest.frame import Frame
+from farpoint.ingest.shards import Shard, read_shard, shard_keys, write_shard
+from farpoint.store.base import Store
 
 log = logging.getLogger(__name__)
 
-FORMAT = "farpoint.frames/1"
+FORMAT = "farpoint.frames/2"
 DEFAULT_SHARD_SIZE = 2048
 
 
@@ -144,27 +151,24 @@ class FrameSet:
 
 class _ShardWriter:
     def __init__(self, store: Store, prefix: str, shard_size: int) -> None:
-        self.store, self.prefix, self.shard_size = store, prefix.strip("/"), shard_size
-        self.frames: list[np.ndarray] = []
-        self.rows: list[list[float]] = []
+        self.store, self.prefix, self.shard_size = store, prefix.strip("/") + "/", shard_size
+        self.frames: list[Frame] = []
         self.shards: list[dict[str, Any]] = []
 
-    def add(self, image: np.ndarray, source_id: int, index: int, ts: float) -> None:
-        self.frames.append(image)
-        self.rows.append([source_id, index, round(float(ts), 6)])
+    def add(self, frame: Frame) -> None:
+        self.frames.append(frame)
         if len(self.frames) >= self.shard_size:
             self.flush()
 
     def flush(self) -> None:
         if not self.frames:
             return
-        name = f"shard-{len(self.shards):05d}"
-        put_array(self.store, f"{self.prefix}/{name}.npy", np.stack(self.frames))
-        self.store.put_bytes(f"{self.prefix}/{name}.json", json.dumps({"rows": self.rows}).encode(),
-                             "application/json")
-        self.shards.append({"key": f"{name}.npy", "index": f"{name}.json",
+        frames_key, meta_key = shard_keys(self.prefix, len(self.shards))
+        write_shard(self.store, frames_key, meta_key, Shard.from_frames(self.frames))
+        cut = len(self.prefix)
+        self.shards.append({"key": frames_key[cut:], "index": meta_key[cut:],
                             "count": len(self.frames)})
-        self.frames, self.rows = [], []
+        self.frames = []
 
 
 def build_frame_dataset(
@@ -193,10 +197,10 @@ def build_frame_dataset(
             if size is None:
                 size = (int(img.shape[0]), int(img.shape[1]))
             elif img.shape[:2] != size:
-                img = letterbox_uint8(img, *size)
+                frame = dataclasses.replace(frame, image=letterbox_uint8(img, *size))
                 padded += 1
-            sid = sources.setdefault(frame.source, len(sources))
-            writer.add(img, sid, frame.index, frame.timestamp)
+            sources.setdefault(frame.source, len(sources))
+            writer.add(frame)
             count += 1
             if max_frames is not None and count >= max_frames:
                 break
@@ -228,7 +232,50 @@ def build_frame_dataset(
 
 
 def has_frame_dataset(store: Store, prefix: str = "frames") -> bool:
-    return store.exists(f"{prefix.strip('/')}/manifest.json")
+    """Whether a complete dataset of this format is there (an older cache is not)."""
+    key = f"{prefix.strip('/')}/manifest.json"
+    if not store.exists(key):
+        return False
+    return bool(json.loads(store.get_bytes(key)).get("format") == FORMAT)
+
+
+def open_shards(
+    store: Store, keys: Sequence[tuple[str, str]], info: dict[str, Any] | None = None,
+    mmap: bool = True,
+) -> FrameSet:
+    """A :class:`FrameSet` over shards given as ``(frames key, meta key)`` pairs, in order.
+
+    Source names are merged across shards (a video split over shards stays one source); shards
+    of another frame size than the first are letterboxed to it (read into memory)."""
+    if not keys:
+        raise InputError("no frame shards to train on")
+    arrays: list[np.ndarray] = []
+    names: dict[str, int] = {}
+    ids: list[np.ndarray] = []
+    index: list[np.ndarray] = []
+    times: list[np.ndarray] = []
+    size: tuple[int, int] | None = None
+    for frames_key, meta_key in keys:
+        shard = read_shard(store, frames_key, meta_key, mmap=mmap)
+        frames = shard.frames
+        if size is None:
+            size = (int(frames.shape[1]), int(frames.shape[2]))
+        elif frames.shape[1:3] != size:
+            frames = np.stack([letterbox_uint8(np.asarray(f), *size) for f in frames])
+        t = shard.table
+        lookup = np.asarray([names.setdefault(s, len(names)) for s in t.sources], dtype=np.int64)
+        arrays.append(frames)
+        ids.append(lookup[t.source_ids])
+        index.append(t.indices)
+        times.append(t.timestamps)
+    return FrameSet(
+        shards=arrays,
+        sources=list(names),
+        source_ids=np.concatenate(ids),
+        frame_index=np.concatenate(index),
+        timestamps=np.concatenate(times),
+        info=dict(info or {}),
+    )
 
 
 def load_frame_set(store: Store, prefix: str = "frames", mmap: bool = True) -> FrameSet:
@@ -240,25 +287,10 @@ def load_frame_set(store: Store, prefix: str = "frames", mmap: bool = True) -> F
         raise NotFoundError(f"no frame dataset at {prefix!r} (manifest.json missing)") from None
     if manifest.get("format") != FORMAT:
         raise InputError(f"{prefix}: not a {FORMAT} frame dataset")
-    shards: list[np.ndarray] = []
-    rows: list[list[float]] = []
-    for shard in manifest["shards"]:
-        key = f"{prefix}/{shard['key']}"
-        local = store.local_path(key) if mmap else None
-        arr = np.load(local, mmap_mode="r") if local is not None else get_array(store, key)
-        shards.append(arr)
-        rows.extend(json.loads(store.get_bytes(f"{prefix}/{shard['index']}"))["rows"])
-    table = np.asarray(rows, dtype=np.float64).reshape(-1, 3)
     info = {
         "kinds": {s["source"]: s["kind"] for s in manifest["sources"]},
         "decode_width": manifest.get("decode_width"),
         "fps": manifest.get("fps"),
     }
-    return FrameSet(
-        shards=shards,
-        sources=[s["source"] for s in manifest["sources"]],
-        source_ids=table[:, 0].astype(np.int64),
-        frame_index=table[:, 1].astype(np.int64),
-        timestamps=table[:, 2],
-        info=info,
-    )
+    keys = [(f"{prefix}/{s['key']}", f"{prefix}/{s['index']}") for s in manifest["shards"]]
+    return open_shards(store, keys, info, mmap=mmap)

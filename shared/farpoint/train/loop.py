@@ -48,8 +48,9 @@ def train(
     from farpoint.train.frames import prepare_frames
 
     check_method(method)
-    frames = prepare_frames(inputs, width=width, fps=fps, frames_dir=frames_dir,
-                            max_frames=max_frames)
+    frames = prepare_frames(
+        inputs, width=width, fps=fps, frames_dir=frames_dir, max_frames=max_frames
+    )
     return train_on_frames(frames, method, out, **kwargs)
 
 
@@ -85,12 +86,24 @@ def train_on_frames(
     epochs = check_stop(epochs, time_budget_s, max_steps)
     blob = read_resume(resume, method) if resume is not None else None
     options: dict[str, Any] = {"gap_s": gap_s, "window_s": window_s} if method == "swav" else {}
-    run = build_run(frames, method, config={"swav": swav, "autoencoder": autoencoder}.get(method),
-                    batch_size=batch_size, seed=seed, device=device, lr=lr, resume_blob=blob,
-                    **options)
+    run = build_run(
+        frames,
+        method,
+        config={"swav": swav, "autoencoder": autoencoder}.get(method),
+        batch_size=batch_size,
+        seed=seed,
+        device=device,
+        lr=lr,
+        resume_blob=blob,
+        **options,
+    )
     if batch_size and run.method.batch_size < batch_size:
-        log.warning("only %d frames: batch size lowered from %d to %d", len(frames), batch_size,
-                    run.method.batch_size)
+        log.warning(
+            "only %d frames: batch size lowered from %d to %d",
+            len(frames),
+            batch_size,
+            run.method.batch_size,
+        )
     if blob is not None:
         restore(run, blob)
     spe = run.method.steps_per_epoch()
@@ -105,28 +118,43 @@ def train_on_frames(
             png = loss_plot_path(output.local)
             save_loss_plot(run.losses, png, f"farpoint train --method {method} ({run.step} steps)")
             output.publish(Path(png), loss_plot_path(output.target))
-            log.info("model written to %s (%s), loss curve %s", output.target, digest[:19],
-                     loss_plot_path(output.target))
+            log.info(
+                "model written to %s (%s), loss curve %s",
+                output.target,
+                digest[:19],
+                loss_plot_path(output.target),
+            )
         output.publish(output.local, output.target)
 
     from tqdm import tqdm
 
-    bar = tqdm(total=total if total is not None else round(time_budget_s or 0),
-               unit="step" if total is not None else "s", disable=not progress,
-               file=sys.stderr, dynamic_ncols=True, leave=True)
+    bar = tqdm(
+        total=total if total is not None else round(time_budget_s or 0),
+        unit="step" if total is not None else "s",
+        disable=not progress,
+        file=sys.stderr,
+        dynamic_ncols=True,
+        leave=True,
+    )
     run.method.model.train()
     t_start = last_save = time.monotonic()
     ema: float | None = None
     done = 0
     try:
-        while not ((total is not None and done >= total)
-                   or (time_budget_s is not None and time.monotonic() - t_start >= time_budget_s)):
+        while not (
+            (total is not None and done >= total)
+            or (time_budget_s is not None and time.monotonic() - t_start >= time_budget_s)
+        ):
             value = train_step(run)
             done += 1
             now = time.monotonic()
             ema = value if ema is None or not math.isfinite(ema) else 0.9 * ema + 0.1 * value
-            bar.set_postfix(loss=f"{ema:.4f}", epoch=f"{run.step / spe:.2f}", refresh=False,
-                            img_s=f"{done * run.method.batch_size / max(now - t_start, 1e-9):.1f}")
+            bar.set_postfix(
+                loss=f"{ema:.4f}",
+                epoch=f"{run.step / spe:.2f}",
+                refresh=False,
+                img_s=f"{done * run.method.batch_size / max(now - t_start, 1e-9):.1f}",
+            )
             if total is not None:
                 bar.update(1)
             else:
@@ -139,8 +167,9 @@ def train_on_frames(
     except KeyboardInterrupt:
         bar.close()
         run.train_seconds += time.monotonic() - last_save
-        log.warning("interrupted at step %d; saving %s (resume with --resume)", run.step,
-                    output.target)
+        log.warning(
+            "interrupted at step %d; saving %s (resume with --resume)", run.step, output.target
+        )
         save(final=True)
         raise
     bar.close()

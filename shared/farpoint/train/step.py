@@ -30,11 +30,11 @@ def train_step(run: TrainRun) -> float:
     if not math.isfinite(value):
         run.nonfinite += 1
         if run.nonfinite in (1, 10, 100):
-            log.warning("non-finite loss at step %d (skipped, %d so far)", run.step,
-                        run.nonfinite)
+            log.warning("non-finite loss at step %d (skipped, %d so far)", run.step, run.nonfinite)
         if not run.amp and run.nonfinite >= MAX_NONFINITE_CPU:
-            raise InputError("training diverged (non-finite loss 20 times); "
-                             "lower --lr or check the input")
+            raise InputError(
+                "training diverged (non-finite loss 20 times); lower --lr or check the input"
+            )
     else:
         scaler.scale(loss).backward()
         m.after_backward(run.step)

@@ -41,14 +41,28 @@ def input_spec_for(cfg: SwavConfig, height: int, width: int) -> dict[str, Any]:
     """The network input recorded in the model file (size, letterbox, mean/std)."""
     if cfg.backbone == "resnet18":
         h, w = training_size(height, width)
-        return {"height": h, "width": w, "fit": "letterbox", "mean": IMAGENET_MEAN,
-                "std": IMAGENET_STD}
+        return {
+            "height": h,
+            "width": w,
+            "fit": "letterbox",
+            "mean": IMAGENET_MEAN,
+            "std": IMAGENET_STD,
+        }
     h, w = pretrained_size(height, width)
     return {"height": h, "width": w, "fit": "letterbox", "mean": [0.5] * 3, "std": [0.5] * 3}
 
 
-_ARCH_KEYS = ("base_width", "stem", "finetune_blocks", "proj_hidden", "proj_dim",
-              "n_prototypes", "temperature", "sinkhorn_eps", "sinkhorn_iters")
+_ARCH_KEYS = (
+    "base_width",
+    "stem",
+    "finetune_blocks",
+    "proj_hidden",
+    "proj_dim",
+    "n_prototypes",
+    "temperature",
+    "sinkhorn_eps",
+    "sinkhorn_iters",
+)
 
 
 class SwavMethod:
@@ -75,19 +89,29 @@ class SwavMethod:
 
         if arch is not None:  # resuming: the checkpoint decides the architecture
             keep = {k: arch[k] for k in _ARCH_KEYS if k in arch}
-            cfg = SwavConfig(**{**cfg.as_dict(), **keep,
-                                "backbone": arch.get("backbone", "resnet18")})
+            cfg = SwavConfig(
+                **{**cfg.as_dict(), **keep, "backbone": arch.get("backbone", "resnet18")}
+            )
         if input_spec is None:
             input_spec = input_spec_for(cfg, frames.height, frames.width)
         self.input_spec = input_spec
-        stem = cfg.stem if cfg.stem != "auto" else choose_stem(input_spec["height"],
-                                                                input_spec["width"])
+        stem = (
+            cfg.stem
+            if cfg.stem != "auto"
+            else choose_stem(input_spec["height"], input_spec["width"])
+        )
         self.cfg = cfg
         self.frames = frames
         self.device = device
         self.model = SwavModel(stem, cfg, pretrained=arch is None).to(device)
-        self.sampler = PairSampler(frames.source_ids, frames.timestamps, batch_size,
-                                   gap_s=gap_s, window_s=window_s, seed=seed)
+        self.sampler = PairSampler(
+            frames.source_ids,
+            frames.timestamps,
+            batch_size,
+            gap_s=gap_s,
+            window_s=window_s,
+            seed=seed,
+        )
         self.batch_size = self.sampler.batch_size
         self.views = temporal_view_config() if self.sampler.temporal else image_view_config()
         self.gen = torch.Generator().manual_seed(seed)
