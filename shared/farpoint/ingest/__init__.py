@@ -20,6 +20,7 @@ from farpoint.ingest.images import (
     is_image,
     iter_archive_frames,
 )
+from farpoint.ingest.remote import expand_remote, is_remote, read_remote
 from farpoint.ingest.video import iter_video_frames, reread_video_frames
 
 log = logging.getLogger(__name__)
@@ -43,11 +44,21 @@ VIDEO_EXTS = {
 }
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
-    """Folders -> their videos, images and archives (recursive, sorted); globs -> matches."""
-    out: list[Path] = []
+def is_media(name: str | Path) -> bool:
+    """Whether a file name is one ingest reads: a video, an image or an archive."""
+    return is_image(name) or is_archive(name) or Path(name).suffix.lower() in VIDEO_EXTS
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[Path | str]:
+    """Folders -> their videos, images and archives (recursive, sorted); globs -> matches;
+    ``s3://bucket/prefix/`` -> the objects under it (sorted by key; kept as URIs, never copied:
+    :mod:`farpoint.ingest.remote`)."""
+    out: list[Path | str] = []
     for item in inputs:
         text = str(item)
+        if is_remote(item):
+            out.extend(expand_remote(text, is_media))
+            continue
         if any(ch in text for ch in "*?[") and not Path(text).exists():
             matches = sorted(glob.glob(text, recursive=True))
             if not matches:
@@ -58,11 +69,7 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path]:
         if not p.exists():
             raise NotFoundError(f"{p}: no such file or directory")
         if p.is_dir():
-            found = sorted(
-                f
-                for f in p.rglob("*")
-                if f.is_file() and (is_image(f) or is_archive(f) or f.suffix.lower() in VIDEO_EXTS)
-            )
+            found = sorted(f for f in p.rglob("*") if f.is_file() and is_media(f))
             if not found:
                 raise InputError(f"{p}: the folder holds no video, image or archive")
             out.extend(found)
@@ -94,7 +101,7 @@ def iter_frames(
             report = DecodeReport(str(path), kind="image")
             reports.append(report)
             try:
-                img = decode_image(path, width)
+                img = decode_image(_image_data(path), width)
             except DecodeError as exc:
                 report.errors += 1
                 report.first_error = str(exc)
@@ -128,6 +135,11 @@ def iter_frames(
         raise DecodeError(f"no frame could be decoded from the input ({why or 'nothing usable'})")
 
 
+def _image_data(path: str | Path) -> bytes | Path:
+    """An image's bytes (an object in a bucket, read into memory) or its local path."""
+    return read_remote(path) if isinstance(path, str) and is_remote(path) else Path(path)
+
+
 def reread_frames(
     picks: Iterable[tuple[str, int] | tuple[str, int, int | None]], *, width: int | None = None
 ) -> Iterator[Frame]:
@@ -151,7 +163,7 @@ def reread_frames(
             archive = source.split(MEMBER_SEP, 1)[0]
             yield from iter_archive_frames(archive, width=width, keep={source})
         elif is_image(source):
-            yield Frame(source, 0, 0.0, decode_image(Path(source), width))
+            yield Frame(source, 0, 0.0, decode_image(_image_data(source), width))
         else:
             if source in by_pts:
                 yield from reread_video_frames(source, by_pts[source], width=width)
@@ -159,4 +171,4 @@ def reread_frames(
                 yield from iter_video_frames(source, width=width, keep=by_source[source])
 
 
-__all__ = ["DecodeReport", "Frame", "expand_inputs", "iter_frames", "reread_frames"]
+__all__ = ["DecodeReport", "Frame", "expand_inputs", "is_media", "iter_frames", "reread_frames"]

@@ -19,6 +19,7 @@ from PIL import Image, UnidentifiedImageError
 
 from farpoint.errors import DecodeError
 from farpoint.ingest.frame import DecodeReport, Frame
+from farpoint.ingest.remote import is_remote, open_remote
 
 log = logging.getLogger(__name__)
 
@@ -48,14 +49,15 @@ def decode_image(data: bytes | Path, width: int | None = 100) -> np.ndarray:
         raise DecodeError(f"not a decodable image ({exc})") from exc
 
 
-def _archive_members(path: Path) -> Iterator[tuple[str, bytes]]:
+def _archive_members(path: Path | str) -> Iterator[tuple[str, bytes]]:
+    remote = open_remote(path) if isinstance(path, str) and is_remote(path) else None
     if str(path).lower().endswith(".zip"):
-        with zipfile.ZipFile(path) as zf:
+        with zipfile.ZipFile(remote or path) as zf:
             for name in sorted(zf.namelist()):
                 if not name.endswith("/") and is_image(name):
                     yield name, zf.read(name)
     else:
-        with tarfile.open(path) as tf:
+        with tarfile.open(fileobj=remote) if remote else tarfile.open(path) as tf:
             for member in sorted(tf.getmembers(), key=lambda m: m.name):
                 if member.isfile() and is_image(member.name):
                     f = tf.extractfile(member)
@@ -71,7 +73,7 @@ def iter_archive_frames(
     report: DecodeReport | None = None,
 ) -> Iterator[Frame]:
     """Yield the images inside a zip or tar archive (sorted by member name)."""
-    p = Path(path)
+    p = path if isinstance(path, str) and is_remote(path) else Path(path)  # s3:// stays a URI
     report = report if report is not None else DecodeReport(str(p), kind="archive")
     try:
         for name, data in _archive_members(p):

@@ -44,7 +44,7 @@ class FrameTable:
         return np.array([ids.setdefault(s, len(ids)) for s in self.sources], dtype=np.int64)
 
 
-def estimate_frames(paths: Sequence[Path], fps: float | None) -> int | None:
+def estimate_frames(paths: Sequence[Path | str], fps: float | None) -> int | None:
     """A cheap estimate of the frames ingest will yield (for the progress bar)."""
     from farpoint.ingest.images import is_archive, is_image
 

@@ -26,12 +26,14 @@ import logging
 import math
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
 
 from farpoint.errors import DecodeError, NotFoundError
 from farpoint.ingest.frame import DecodeReport, Frame
+from farpoint.ingest.remote import is_remote, open_remote
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +66,8 @@ def _expected_frames(stream: av.video.stream.VideoStream, duration_s: float | No
 
 
 def open_container(path: str | Path) -> av.container.InputContainer:
+    if isinstance(path, str) and is_remote(path):  # s3://...: ranged reads, no local copy
+        return _open_stream(path, open_remote(path))
     p = Path(path)
     if not p.exists():
         raise NotFoundError(f"{p}: no such file")
@@ -78,6 +82,19 @@ def open_container(path: str | Path) -> av.container.InputContainer:
     if not container.streams.video:
         container.close()
         raise DecodeError(f"{p}: holds no video stream")
+    return container
+
+
+def _open_stream(name: str, stream: BinaryIO) -> av.container.InputContainer:
+    try:
+        container = av.open(stream, mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError, ValueError) as exc:
+        stream.close()
+        why = f"{exc.__class__.__name__}: {exc}"
+        raise DecodeError(f"{name}: not a readable video ({why})") from exc
+    if not container.streams.video:
+        container.close()
+        raise DecodeError(f"{name}: holds no video stream")
     return container
 
 

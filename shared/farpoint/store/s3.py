@@ -111,6 +111,7 @@ class S3Store:
         bucket: str | None = None,
         prefix: str = "",
         *,
+        ensure_bucket: bool = True,
         _client: Minio | None = None,
     ) -> None:
         self.settings = settings
@@ -138,7 +139,8 @@ class S3Store:
             )
         except ValueError as exc:
             raise ConfigError(f"bad S3 endpoint {settings.endpoint!r}: {exc}") from exc
-        self._ensure_bucket()
+        if ensure_bucket:  # False for reading a user's bucket: never create one by mistake
+            self._ensure_bucket()
 
     @classmethod
     def from_settings(cls, settings: S3Settings, bucket: str | None = None) -> S3Store:
@@ -250,6 +252,20 @@ class S3Store:
     def get_bytes(self, key: str) -> bytes:
         with self.open(key) as f:
             return f.read()
+
+    def get_range(self, key: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of the object from ``offset`` (one ranged GET; S3 only)."""
+        name = self._key(key)
+
+        def read() -> bytes:
+            response = self._client.get_object(self.bucket, name, offset=offset, length=length)
+            try:
+                return bytes(response.read())
+            finally:
+                response.close()
+                response.release_conn()
+
+        return self._call("download", key, read)
 
     def get_file(self, key: str, path: str | Path) -> Path:
         dst = Path(path)

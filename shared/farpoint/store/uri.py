@@ -8,6 +8,22 @@ from pathlib import Path
 from farpoint.errors import InputError, NotFoundError
 
 
+def is_s3_uri(uri: str | Path) -> bool:
+    """Whether ``uri`` names an object (or prefix) in a bucket: ``s3://bucket/key``."""
+    return isinstance(uri, str) and uri.startswith("s3://")
+
+
+def parse_s3_uri(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key/or/prefix/`` -> ``("bucket", "key/or/prefix/")`` (the key may be empty:
+    the whole bucket)."""
+    if not is_s3_uri(uri):
+        raise InputError(f"bad object URI {uri!r}; expected s3://bucket/key")
+    bucket, _, key = uri[5:].partition("/")
+    if not bucket or key.startswith("/") or any(p in (".", "..") for p in key.split("/")):
+        raise InputError(f"bad object URI {uri!r}; expected s3://bucket/key")
+    return bucket, key
+
+
 def fetch_to_local(uri: str | Path) -> Path:
     """Return a local path for ``uri``; ``s3://`` objects are cached under the cache dir."""
     text = str(uri)
