@@ -223,6 +223,47 @@ def job_result(
     }
 
 
+def job_export(
+    ctx: ServiceContext,
+    tenant: str,
+    job_id: str,
+    fmt: str,
+    *,
+    urls: str = "presigned",
+    expires_s: int = 3600,
+) -> tuple[bytes, str, str]:
+    """A labeling-tool export of a finished job's picks: ``(body, media type, file name)``.
+
+    Made on each request from the job's ``result/`` (nothing written), with image URLs the tool
+    can reach: presigned GET URLs (``urls="presigned"``, valid ``expires_s``) or ``s3://``
+    URIs (``urls="s3"``, for a tool with its own access to the bucket).
+    """
+    from farpoint.export.formats import export_items, get_format, read_picks, render_export
+
+    state = JobState(ctx.store, tenant)
+    status = state.status(check_id(job_id, "job id"))
+    if status["status"] != "succeeded":
+        raise ResultNotReady(f"job {job_id} is {status['status']}; no result yet")
+    info = get_format(fmt)
+    keys = JobKeys(tenant, job_id)
+    manifest, picks = read_picks(ctx.store, keys.result)
+    bucket = getattr(ctx.store, "bucket", None)
+    if urls == "s3" and bucket is not None:
+        root = getattr(ctx.store, "prefix", "")
+
+        def url_for(key: str) -> str:
+            return f"s3://{bucket}/{root}{key}"
+    else:
+        exp = timedelta(seconds=expires_s)
+
+        def url_for(key: str) -> str:
+            return ctx.store.presign_get(key, exp)
+
+    files = render_export(export_items(ctx.store, keys.result, picks, url_for), manifest, fmt)
+    name = info.main.replace("/", "-")
+    return files[info.main], info.media_type, f"{job_id}-{name}"
+
+
 # -- models --------------------------------------------------------------------------------------
 def list_models(ctx: ServiceContext, tenant: str) -> list[dict[str, Any]]:
     """The ``meta.json`` of every model the tenant trained."""

@@ -8,8 +8,8 @@ Each route parses and authorizes (``deps``), calls one function of
 
 from __future__ import annotations
 
-from services.gateway.routes import jobs, media, models, training
+from services.gateway.routes import exports, jobs, media, models, training
 
-ROUTERS = (media.router, jobs.router, training.router, models.router)
+ROUTERS = (media.router, jobs.router, exports.router, training.router, models.router)
 
 __all__ = ["ROUTERS"]

@@ -84,6 +84,14 @@ def export_items(
     return items
 
 
+def render_export(
+    items: Sequence[ExportItem], manifest: dict[str, Any], name: str
+) -> dict[str, bytes]:
+    """Format ``name``'s files for ``items``, ``{name relative to exports/: bytes}`` (nothing
+    written: the REST route answers with the main one)."""
+    return get_writer(name)(items, manifest)
+
+
 def write_exports(
     store: Store,
     prefix: str,
@@ -100,7 +108,7 @@ def write_exports(
     items = export_items(store, prefix, picks, url_for or default_url_for(store))
     out: dict[str, str] = {}
     for name in names:
-        for rel, data in get_writer(name)(items, manifest).items():
+        for rel, data in render_export(items, manifest, name).items():
             store.put_bytes(f"{prefix}{EXPORTS_DIR}{rel}", data, _content_type(rel))
         out[name] = f"{prefix}{EXPORTS_DIR}{get_format(name).main}"
     return out
@@ -170,5 +178,6 @@ __all__ = [
     "get_format",
     "parse_formats",
     "read_picks",
+    "render_export",
     "write_exports",
 ]
