@@ -8,6 +8,7 @@ Errors are one line on stderr (``--debug`` adds the traceback).
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import logging
 import os
@@ -21,9 +22,6 @@ from farpoint.errors import FarpointError, InputError
 
 log = logging.getLogger("farpoint")
 
-EMBEDDERS = ("pixels", "imagenet", "checkpoint", "swav", "autoencoder")
-NORMALIZERS = ("umap", "pca", "none")
-
 
 def _positive_int(text: str) -> int:
     try:
@@ -34,6 +32,7 @@ def _positive_int(text: str) -> int:
 
 
 def _add_selection_options(p: argparse.ArgumentParser, default_norm: str) -> None:
+    from farpoint.normalize import METHODS as NORMALIZERS
     from farpoint.selection.registry import DEFAULT_METHOD, METHODS
 
     p.add_argument("-k", type=_positive_int, required=True, help="how many items to pick")
@@ -133,6 +132,9 @@ def _quality_filter(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from farpoint.embed.base import DEFAULT_EMBEDDER
+    from farpoint.embed.base import REGISTRY as EMBEDDERS
+
     parser = argparse.ArgumentParser(
         prog="farpoint",
         description="Pick the most valuable frames and images to label.",
@@ -153,9 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--embedder",
-        choices=EMBEDDERS,
-        default="imagenet",
-        help="how frames become vectors (default imagenet)",
+        choices=tuple(EMBEDDERS),
+        default=DEFAULT_EMBEDDER,
+        help=f"how frames become vectors (default {DEFAULT_EMBEDDER})",
     )
     p.add_argument(
         "--model", default=None, help="model file or s3:// URI (checkpoint/swav/autoencoder)"
@@ -206,31 +208,29 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection_options(p, "none")
     p.set_defaults(func=cmd_select_vectors)
 
-    for name, help_text, adder in _optional_commands():
+    for name, help_text, adder in _module_commands():
         p = sub.add_parser(name, help=help_text)
         adder(p)
     return parser
 
 
-def _optional_commands() -> list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]]:
-    """Commands whose code lives in other modules (added when importable)."""
+# Commands whose code lives in its own module. Each such module has ``add_arguments(parser)``
+# and ``run(args) -> int``; all ship with farpoint, so a module that fails to import, or lacks
+# one of the two, is an error at start-up, never a command silently missing.
+MODULE_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("train", "farpoint.train.cli", "train a SwAV or autoencoder embedder on your own data"),
+    ("eval", "farpoint.eval.cli", "measure selection quality against random on labeled data"),
+    ("serve", "farpoint.serve", "run one of the services (gateway, ingest, embedding, ...)"),
+    ("admin", "farpoint.admin", "administration: API keys"),
+)
+
+
+def _module_commands() -> list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]]:
+    """The :data:`MODULE_COMMANDS`, each as (name, help, a function that fills its parser)."""
     out: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = []
-    for name, module, help_text in (
-        ("train", "farpoint.train.cli", "train a SwAV or autoencoder embedder on your own data"),
-        ("eval", "farpoint.eval.cli", "measure selection quality against random on labeled data"),
-        ("serve", "farpoint.serve", "run one of the services (gateway, ingest, embedding, ...)"),
-        ("admin", "farpoint.admin", "administration: API keys"),
-    ):
-        try:
-            mod = __import__(module, fromlist=["add_arguments"])
-        except ModuleNotFoundError as exc:
-            if exc.name != module:  # the module exists but is broken: say so
-                raise
-            continue
-        adder = getattr(mod, "add_arguments", None) or getattr(mod, f"add_{name}_arguments", None)
-        runner = getattr(mod, "run", None) or getattr(mod, f"run_{name}", None)
-        if adder is None or runner is None:
-            continue
+    for name, module, help_text in MODULE_COMMANDS:
+        mod = importlib.import_module(module)
+        adder, runner = mod.add_arguments, mod.run
 
         def add(p: argparse.ArgumentParser, adder: Any = adder, runner: Any = runner) -> None:
             adder(p)

@@ -41,8 +41,19 @@ def assert_one_line_error(proc: subprocess.CompletedProcess[str], code: int, wor
 def test_select_end_to_end(tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = run(
-        "select", bikes_small(), "-k", "6", "-o", out, "--embedder", "pixels",
-        "--normalize", "pca", "--fps", "5", "--quiet",
+        "select",
+        bikes_small(),
+        "-k",
+        "6",
+        "-o",
+        out,
+        "--embedder",
+        "pixels",
+        "--normalize",
+        "pca",
+        "--fps",
+        "5",
+        "--quiet",
     )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines()[0] == f"picked 6 of 50 frames -> {out}"
@@ -56,8 +67,22 @@ def test_select_end_to_end(tmp_path: Path) -> None:
 
 def test_select_json_output(tmp_path: Path) -> None:
     proc = run(
-        "select", bikes_small(), "-k", "3", "-o", tmp_path / "o", "--embedder", "pixels",
-        "--normalize", "none", "--fps", "2", "--json", "-q", "--no-frames", "--no-report",
+        "select",
+        bikes_small(),
+        "-k",
+        "3",
+        "-o",
+        tmp_path / "o",
+        "--embedder",
+        "pixels",
+        "--normalize",
+        "none",
+        "--fps",
+        "2",
+        "--json",
+        "-q",
+        "--no-frames",
+        "--no-report",
     )
     assert proc.returncode == 0, proc.stderr
     picks = json.loads(proc.stdout)
@@ -70,18 +95,33 @@ def test_non_video_bytes_and_empty_file(tmp_path: Path) -> None:
     empty = tmp_path / "empty.avi"
     empty.write_bytes(b"")
     out = tmp_path / "o"
-    assert_one_line_error(run("select", junk, "-k", "2", "-o", out, "--embedder", "pixels"), 2,
-                          "no frame could be decoded")
-    assert_one_line_error(run("select", empty, "-k", "2", "-o", out, "--embedder", "pixels"), 2,
-                          "empty file")
-    assert_one_line_error(run("select", tmp_path / "nope.mp4", "-k", "2", "-o", out), 3,
-                          "no such file")
+    assert_one_line_error(
+        run("select", junk, "-k", "2", "-o", out, "--embedder", "pixels"),
+        2,
+        "no frame could be decoded",
+    )
+    assert_one_line_error(
+        run("select", empty, "-k", "2", "-o", out, "--embedder", "pixels"), 2, "empty file"
+    )
+    assert_one_line_error(
+        run("select", tmp_path / "nope.mp4", "-k", "2", "-o", out), 3, "no such file"
+    )
 
 
 def test_megamind_bugy(tmp_path: Path) -> None:
     proc = run(
-        "select", opencv_sample("Megamind_bugy.avi"), "-k", "4", "-o", tmp_path / "o",
-        "--embedder", "pixels", "--normalize", "pca", "-q", "--no-report",
+        "select",
+        opencv_sample("Megamind_bugy.avi"),
+        "-k",
+        "4",
+        "-o",
+        tmp_path / "o",
+        "--embedder",
+        "pixels",
+        "--normalize",
+        "pca",
+        "-q",
+        "--no-report",
     )
     assert "Traceback" not in proc.stderr
     if proc.returncode == 0:  # FFmpeg decodes it (concealing the damage): frames come out
@@ -97,9 +137,20 @@ def test_bad_embedder_model_and_budget(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "invalid choice: 'sift'" in proc.stderr
     assert "Traceback" not in proc.stderr
     assert_one_line_error(
-        run("select", video, "-k", "2", "-o", out, "--embedder", "checkpoint",
-            "--model", tmp_path / "missing.pt"),
-        3, "not found",
+        run(
+            "select",
+            video,
+            "-k",
+            "2",
+            "-o",
+            out,
+            "--embedder",
+            "checkpoint",
+            "--model",
+            tmp_path / "missing.pt",
+        ),
+        3,
+        "not found",
     )
     assert_one_line_error(
         run("select", video, "-k", "2", "-o", out, "--embedder", "checkpoint"), 2, "needs --model"
@@ -107,9 +158,22 @@ def test_bad_embedder_model_and_budget(tmp_path: Path) -> None:
     assert_one_line_error(run("select", video, "-k", "0", "-o", out), 2, "k must be")
     assert_one_line_error(run("select", video, "-k", "-3", "-o", out), 2, "k must be")
     assert_one_line_error(
-        run("select", video, "-k", "21", "-o", out, "--embedder", "pixels", "--fps", "2",
-            "--normalize", "none"),
-        2, "larger than the 20 frames",
+        run(
+            "select",
+            video,
+            "-k",
+            "21",
+            "-o",
+            out,
+            "--embedder",
+            "pixels",
+            "--fps",
+            "2",
+            "--normalize",
+            "none",
+        ),
+        2,
+        "larger than the 20 frames",
     )
 
 
@@ -148,3 +212,19 @@ def test_select_vectors_json_and_bad_vectors(tmp_path: Path) -> None:
 def test_help_and_version(args: list[str]) -> None:
     proc = run(*args)
     assert proc.returncode == 0 and "farpoint" in proc.stdout
+
+
+def test_a_broken_command_module_is_an_error_not_a_missing_command(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from farpoint import cli
+
+    broken = tmp_path / "fp_broken_cmd.py"
+    broken.write_text("import farpoint_no_such_dependency\n")
+    no_run = tmp_path / "fp_half_cmd.py"
+    no_run.write_text("def add_arguments(parser):\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for module, error in (("fp_broken_cmd", ModuleNotFoundError), ("fp_half_cmd", AttributeError)):
+        monkeypatch.setattr(cli, "MODULE_COMMANDS", (("extra", module, "an extra command"),))
+        with pytest.raises(error):
+            cli.build_parser()

@@ -20,8 +20,8 @@ from tests.data import fashion_mnist, opencv_sample
 
 torch.set_num_threads(1)
 
-TINY = SwavConfig(base_width=8, proj_hidden=64, proj_dim=32, n_prototypes=16,
-                  freeze_prototypes_steps=1)
+TINY = SwavConfig(backbone="resnet18", base_width=8, proj_hidden=64, proj_dim=32,
+                  n_prototypes=16, freeze_prototypes_steps=1)
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_bad_arguments(frames, tmp_path) -> None:  # type: ignore[no-untyped-def
 
 
 def _cli(argv: list[str]) -> argparse.Namespace:
-    from farpoint.train.cli import add_train_arguments
+    from farpoint.train.cli import add_arguments as add_train_arguments
 
     parser = argparse.ArgumentParser(prog="farpoint train")
     add_train_arguments(parser)
@@ -99,11 +99,12 @@ def _cli(argv: list[str]) -> argparse.Namespace:
 
 def test_cli_trains_swav_on_a_real_video(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
     from farpoint.embed.base import get_embedder
-    from farpoint.train.cli import run_train
+    from farpoint.train.cli import run as run_train
 
     out = tmp_path / "model.pt"
     args = _cli([str(opencv_sample("vtest.avi")), "-o", str(out), "--epochs", "0.2",
-                 "--batch-size", "16", "--base-width", "8", "--prototypes", "16", "--fps", "5",
+                 "--batch-size", "16", "--backbone", "resnet18", "--base-width", "8",
+                 "--prototypes", "16", "--fps", "5",
                  "--max-frames", "200", "--frames-dir", str(tmp_path / "frames"), "--quiet"])
     assert run_train(args) == 0
     blob = read_checkpoint(out)
@@ -117,7 +118,7 @@ def test_cli_trains_swav_on_a_real_video(tmp_path, capsys) -> None:  # type: ign
 
 
 def test_cli_rejects_bad_input(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from farpoint.train.cli import run_train
+    from farpoint.train.cli import run as run_train
 
     with pytest.raises(InputError, match="method"):
         run_train(_cli(["x.mp4", "-o", str(tmp_path / "m.pt"), "--method", "byol"]))
