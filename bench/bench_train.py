@@ -48,7 +48,7 @@ def _video_frames(tmp: Path):  # type: ignore[no-untyped-def]
 
 def measure(method_obj, device: torch.device, seconds: float, lr: float = 1e-3) -> dict:  # type: ignore[no-untyped-def]
     amp = device.type == "cuda"
-    opt = torch.optim.Adam(method_obj.model.parameters(), lr=lr)
+    opt = torch.optim.Adam(method_obj.param_groups(lr), lr=lr)
     scaler = torch.amp.GradScaler("cuda", enabled=amp)
     method_obj.model.train()
 
@@ -98,9 +98,10 @@ def main() -> int:
         torch.set_num_threads(args.threads)
     import tempfile
 
+    from farpoint.models.swav import SwavConfig
     from farpoint.train.autoencoder import AutoencoderConfig, AutoencoderMethod
     from farpoint.train.dataset import FrameSet
-    from farpoint.train.swav import SwavConfig, SwavMethod
+    from farpoint.train.swav import SwavMethod
 
     dev = torch.device(args.device)
     fashion = FrameSet.from_arrays(_fashion(4096))
@@ -112,13 +113,18 @@ def main() -> int:
         for bs in swav_batches:
             cases += [("swav", "fashion-mnist 32x32, cifar stem", fashion, bs, w),
                       ("swav", "vtest 100x75, imagenet stem", video, bs, w)]
+    for bs in swav_batches:  # the default backbone: ImageNet start, last 2 blocks trained
+        cases += [("swav", "vtest 100x75 -> 97x129", video, bs, -1)]
     cases += [("autoencoder", "fashion-mnist 32x32", fashion, 128, 0),
               ("autoencoder", "vtest 100x75 -> 96x80", video, 128, 0)]
     rows = []
     for method, data, frames, bs, width in cases:
         torch.manual_seed(0)
-        if method == "swav":
-            m = SwavMethod(frames, SwavConfig(base_width=width), bs, 0, dev)
+        if method == "swav" and width < 0:
+            m = SwavMethod(frames, SwavConfig(backbone="efficientnet-lite0"), bs, 0, dev)
+            net = "EfficientNet-Lite0 (ImageNet, last 2 blocks trained, 1280-d)"
+        elif method == "swav":
+            m = SwavMethod(frames, SwavConfig(backbone="resnet18", base_width=width), bs, 0, dev)
             net = f"ResNet18 (base width {width}, {m.model.backbone.out_dim}-d)"
         else:
             m = AutoencoderMethod(frames, AutoencoderConfig(), bs, 0, dev)

@@ -33,7 +33,8 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     frames = FrameSet.from_arrays(images)
     d = tmp_path_factory.mktemp("models")
     swav = train_on_frames(frames, "swav", d / "swav.pt", max_steps=3, batch_size=32,
-                           swav=SwavConfig(base_width=8, n_prototypes=16), progress=False)
+                           swav=SwavConfig(backbone="resnet18", base_width=8, n_prototypes=16),
+                           progress=False)
     ae = train_on_frames(frames, "autoencoder", d / "ae.pt", max_steps=3, batch_size=32,
                          progress=False)
     return {"swav": Path(swav), "autoencoder": Path(ae)}

@@ -12,7 +12,7 @@ from tests.data import fashion_mnist
 
 torch.set_num_threads(1)
 
-TINY = dict(base_width=8, proj_hidden=64, proj_dim=32, n_prototypes=20)
+TINY = dict(backbone="resnet18", base_width=8, proj_hidden=64, proj_dim=32, n_prototypes=20)
 
 
 @pytest.mark.parametrize("b,k", [(64, 20), (32, 300), (8, 8)])

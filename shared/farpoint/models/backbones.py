@@ -16,7 +16,7 @@ from typing import Any
 from torch import nn
 
 BACKBONES: tuple[str, ...] = ("resnet18", "efficientnet-lite0")
-DEFAULT_BACKBONE = "resnet18"
+DEFAULT_BACKBONE = "efficientnet-lite0"  # measured: docs/training.md, "Does training help?"
 
 
 def build_backbone(arch: dict[str, Any], pretrained: bool = False) -> nn.Module:
