@@ -58,7 +58,7 @@ class QualitySettings(BaseModel):
         default_factory=lambda: list(CHECKS), description="tests run on video frames"
     )
     image_checks: list[Check] = Field(
-        default_factory=lambda: ["uniform"],
+        default_factory=lambda: list[Check](["uniform"]),
         description="tests run on still images (default: only blank images are dropped)",
     )
 
