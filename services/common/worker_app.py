@@ -64,10 +64,8 @@ class WorkerLoop:
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
-        try:
-            self.ctx.ensure_topics()
-        except Exception as exc:  # the broker is down: the loop keeps trying, probes tell
-            self._failed(exc)
+        """Start the worker thread (it creates the topics first: never blocks the caller, so a
+        service whose broker is down still serves its probes)."""
         self._thread = threading.Thread(target=self._loop, name=f"worker-{self.name}", daemon=True)
         self._thread.start()
 
@@ -87,6 +85,7 @@ class WorkerLoop:
         while not self.stop_event.is_set():
             self._turns = 0
             try:
+                self.ctx.ensure_topics()
                 self.handled += run_worker(
                     self.ctx.bus,
                     self.topics,

@@ -36,6 +36,7 @@ def test_plaintext_by_default() -> None:
         "bootstrap_servers": ["k1:9092", "k2:9092"],
         "client_id": "fp",
         "request_timeout_ms": 30000,
+        "bootstrap_timeout_ms": 30000,
         "security_protocol": "PLAINTEXT",
     }
 

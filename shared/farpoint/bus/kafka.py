@@ -59,6 +59,8 @@ def client_config(settings: KafkaSettings) -> dict[str, Any]:
         "bootstrap_servers": servers,
         "client_id": settings.client_id,
         "request_timeout_ms": settings.request_timeout_ms,
+        # A broker that never answers fails a client's start as soon as a request would.
+        "bootstrap_timeout_ms": settings.request_timeout_ms,
         "security_protocol": settings.security_protocol,
     }
     if settings.uses_sasl:
