@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,13 @@ import numpy as np
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
 from farpoint.export import write_manifest
+from farpoint.export.manifest import build_manifest, manifest_timings
 from farpoint.export.picks import export_selection
 from farpoint.jobs.artifacts import fetch_media, load_spec, read_table
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.spec import SelectionSpec
-from farpoint.jobs.state import JobState, get_json
+from farpoint.jobs.state import JobState, get_json, now_ms
 from farpoint.selection import Selection
 from farpoint.store.base import get_array
 from services.common.context import ServiceContext
@@ -34,32 +36,36 @@ log = logging.getLogger(__name__)
 SERVICE = "export"
 
 
-def build_manifest(
-    ctx: ServiceContext, keys: JobKeys, spec: SelectionSpec, sel: dict[str, Any], n: int
+def job_manifest(
+    ctx: ServiceContext,
+    keys: JobKeys,
+    spec: SelectionSpec,
+    sel: dict[str, Any],
+    n: int,
 ) -> dict[str, Any]:
-    """The manifest ``farpoint select`` writes, from the stages' records."""
+    """The manifest ``farpoint select`` writes (the one builder,
+    :func:`farpoint.export.manifest.build_manifest`), from the stages' records."""
     embedder_key = keys.root + "embedder.json"
-    return {
-        "job_id": keys.job_id,
-        "settings": {
-            "k": spec.k,
-            "method": spec.method,
-            "backend": spec.backend,
-            "fps": spec.fps or None,
-            "width": spec.width or None,
-            "seed": spec.seed,
-            "dims": spec.dims,
-            "min_distance": spec.min_distance,
-            "labeled": [],
-            **spec.select_options(),
-        },
-        "embedder": get_json(ctx.store, embedder_key) if ctx.store.exists(embedder_key) else {},
-        "normalize": get_json(ctx.store, keys.normalize_info),
-        "inputs": get_json(ctx.store, keys.ingest).get("inputs", []),
-        "quality": get_json(ctx.store, keys.ingest).get("quality", {}),
-        "n_frames": n,
-        "stopped_early": bool(sel["stopped_early"]),
-    }
+    ingest = get_json(ctx.store, keys.ingest)
+    return build_manifest(
+        job_id=keys.job_id,
+        k=spec.k,
+        method=spec.method,
+        backend=spec.backend,
+        fps=spec.fps,
+        width=spec.width,
+        seed=spec.seed,
+        dims=spec.dims,
+        min_distance=spec.min_distance,
+        labeled=[],  # jobs have no labeled pool (yet)
+        select_options=spec.select_options(),
+        embedder=get_json(ctx.store, embedder_key) if ctx.store.exists(embedder_key) else {},
+        normalize=get_json(ctx.store, keys.normalize_info),
+        inputs=ingest.get("inputs", []),
+        quality=ingest.get("quality", {}),
+        n_frames=n,
+        stopped_early=bool(sel["stopped_early"]),
+    )
 
 
 def handle(ctx: ServiceContext, ev: pb.Event) -> None:
@@ -77,7 +83,8 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     )
     normalized = get_array(ctx.store, keys.normalized)
     table = read_table(ctx.store, keys)
-    manifest = build_manifest(ctx, keys, spec, sel, len(table))
+    t0 = time.perf_counter()
+    manifest = job_manifest(ctx, keys, spec, sel, len(table))
     with tempfile.TemporaryDirectory(prefix="farpoint-export-") as tmp:
         paths = fetch_media(ctx.store, tenant, spec.media_ids, Path(tmp))
         local = {mid: str(p) for mid, p in zip(spec.media_ids, paths, strict=True)}
@@ -97,6 +104,11 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     media_of = {p: mid for mid, p in local.items()}
     for p in picks:
         p.source = media_of.get(p.source, p.source)
+    created_ms = get_json(ctx.store, keys.job).get("created_ms")
+    timings = {"export_s": time.perf_counter() - t0}
+    if created_ms:  # from the job's creation at the gateway to its result: what a client waits
+        timings["total_s"] = (now_ms() - created_ms) / 1000
+    manifest["timings"] = manifest_timings(timings)
     write_manifest(ctx.store, keys.result, manifest, picks)
     ctx.bus.publish(
         ctx.topics.job_done,

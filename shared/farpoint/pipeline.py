@@ -23,6 +23,7 @@ from farpoint.embed.batch import embed_frames, one_core_for_decoding
 from farpoint.errors import InputError
 from farpoint.export import Pick, write_manifest
 from farpoint.export.formats import default_url_for, parse_formats, write_exports
+from farpoint.export.manifest import build_manifest, manifest_timings
 from farpoint.export.picks import export_selection, make_picks
 from farpoint.ingest import DecodeReport, expand_inputs, iter_frames
 from farpoint.ingest.prefetch import prefetch
@@ -156,26 +157,24 @@ def select(
     timings["select_s"] = time.perf_counter() - t
     timings["select_cpu_s"], c = time.process_time() - c, time.process_time()
 
-    manifest: dict[str, Any] = {
-        "settings": {
-            "k": k,
-            "method": method,
-            "backend": backend,
-            "fps": fps,
-            "width": width,
-            "seed": seed,
-            "dims": dims,
-            "min_distance": min_distance,
-            "labeled": [str(p) for p in labeled or []],
-            **{k2: v for k2, v in (select_options or {}).items() if np.isscalar(v)},
-        },
-        "embedder": emb.describe(),
-        "normalize": ninfo.as_dict(),
-        "inputs": [r.as_dict() for r in reports],
-        "n_frames": n,
-        "quality": quality.as_dict(),
-        "stopped_early": selection.stopped_early,
-    }
+    manifest = build_manifest(
+        k=k,
+        method=method,
+        backend=backend,
+        fps=fps,
+        width=width,
+        seed=seed,
+        dims=dims,
+        min_distance=min_distance,
+        labeled=[str(p) for p in labeled or []],
+        select_options=select_options,
+        embedder=emb.describe(),
+        normalize=ninfo.as_dict(),
+        inputs=[r.as_dict() for r in reports],
+        n_frames=n,
+        quality=quality.as_dict(),
+        stopped_early=selection.stopped_early,
+    )
     result_out = None
     report_path = None
     if out is not None:
@@ -201,7 +200,7 @@ def select(
         picks = make_picks(table, selection)
     timings["total_s"] = time.perf_counter() - t0
     timings["total_cpu_s"] = time.process_time() - c0
-    manifest["timings"] = {k2: round(v, 3) for k2, v in timings.items()}
+    manifest["timings"] = manifest_timings(timings)
     if out is not None:
         write_manifest(LocalStore(out), "", manifest, picks)
         if export_names:

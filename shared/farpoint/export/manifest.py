@@ -5,8 +5,11 @@ from __future__ import annotations
 import csv
 import io
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
+
+import numpy as np
 
 from farpoint.store.base import Store
 
@@ -29,6 +32,66 @@ class Pick:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def build_manifest(
+    *,
+    k: int,
+    method: str,
+    backend: str,
+    fps: float | None,
+    width: int | None,
+    seed: int,
+    dims: int,
+    min_distance: float | None,
+    embedder: dict[str, Any],
+    normalize: dict[str, Any],
+    inputs: list[dict[str, Any]],
+    n_frames: int,
+    stopped_early: bool,
+    labeled: Sequence[str] = (),
+    select_options: Mapping[str, Any] | None = None,
+    quality: dict[str, Any] | None = None,
+    timings: Mapping[str, float] | None = None,
+    job_id: str | None = None,
+) -> dict[str, Any]:
+    """The manifest's body (everything but the picks): the one builder ``farpoint select`` and
+    the export service both call, so a job's manifest and the CLI's hold the same fields.
+
+    ``fps``/``width`` of 0 mean "every frame"/"full size" and are written as ``None``; of
+    ``select_options`` (group quota, minimum gap, dedup, ...) the scalar ones are recorded;
+    ``timings`` are seconds (rounded to ms); ``labeled`` names the already-labeled inputs.
+    """
+    manifest: dict[str, Any] = {
+        "settings": {
+            "k": k,
+            "method": method,
+            "backend": backend,
+            "fps": fps or None,
+            "width": width or None,
+            "seed": seed,
+            "dims": dims,
+            "min_distance": min_distance,
+            "labeled": [str(p) for p in labeled],
+            **{key: v for key, v in (select_options or {}).items() if np.isscalar(v)},
+        },
+        "embedder": embedder,
+        "normalize": normalize,
+        "inputs": inputs,
+        "n_frames": n_frames,
+        "quality": quality or {},
+        "stopped_early": bool(stopped_early),
+        "timings": manifest_timings(timings or {}),
+    }
+    if job_id is not None:
+        manifest = {"job_id": job_id, **manifest}
+    return manifest
+
+
+def manifest_timings(timings: Mapping[str, float]) -> dict[str, float]:
+    """The manifest's ``timings``: seconds per step, rounded to the millisecond (a caller that
+    measures past :func:`build_manifest`, e.g. the export itself, sets them again with this)."""
+    return {key: round(float(v), 3) for key, v in timings.items()}
 
 
 def manifest_csv(picks: list[Pick]) -> str:
