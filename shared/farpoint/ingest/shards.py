@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -79,29 +80,28 @@ class ShardTable:
         }
 
     @classmethod
-    def from_meta(cls, meta: dict[str, object], where: str = "shard") -> ShardTable:
+    def from_meta(cls, meta: dict[str, Any], where: str = "shard") -> ShardTable:
         if meta.get("format") == FORMAT:
             rows = meta["rows"]
-            assert isinstance(rows, list)
             arr = np.asarray([r[:3] for r in rows], dtype=np.float64).reshape(-1, 3)
             return cls(
-                sources=[str(s) for s in meta["sources"]],  # type: ignore[attr-defined]
+                sources=[str(s) for s in meta["sources"]],
                 source_ids=arr[:, 0].astype(np.int64),
                 indices=arr[:, 1].astype(np.int64),
                 timestamps=arr[:, 2],
                 pts=[None if r[3] is None else int(r[3]) for r in rows],
-                height=meta.get("height"),  # type: ignore[arg-type]
-                width=meta.get("width"),  # type: ignore[arg-type]
+                height=meta.get("height"),
+                width=meta.get("width"),
             )
         if "media_id" in meta and "indices" in meta:  # job shards before farpoint.shard/1
-            idx = list(meta["indices"])  # type: ignore[call-overload]
+            idx = list(meta["indices"])
             pts = meta.get("pts") or [None] * len(idx)
             return cls(
                 sources=[str(meta["media_id"])],
                 source_ids=np.zeros(len(idx), dtype=np.int64),
                 indices=np.asarray(idx, dtype=np.int64),
                 timestamps=np.asarray(meta["timestamps"], dtype=np.float64),
-                pts=[None if q is None else int(q) for q in pts],  # type: ignore[union-attr]
+                pts=[None if q is None else int(q) for q in pts],
             )
         raise InputError(f"{where}: not a {FORMAT} frame shard")
 

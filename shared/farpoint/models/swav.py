@@ -108,7 +108,8 @@ class SwavModel(nn.Module):
         self.cfg = cfg
         self._stem = stem
         self.backbone = build_backbone(self._backbone_arch(), pretrained=pretrained)
-        self.head = ProjectionHead(self.backbone.out_dim, cfg.proj_hidden, cfg.proj_dim)
+        self.out_dim = int(self.backbone.out_dim)  # type: ignore[arg-type]
+        self.head = ProjectionHead(self.out_dim, cfg.proj_hidden, cfg.proj_dim)
         self.prototypes = Prototypes(cfg.proj_dim, cfg.n_prototypes)
 
     def _backbone_arch(self) -> dict[str, Any]:
@@ -153,7 +154,7 @@ class SwavModel(nn.Module):
         c = self.cfg
         return {
             **self._backbone_arch(),
-            "embed_dim": self.backbone.out_dim,
+            "embed_dim": self.out_dim,
             "proj_hidden": c.proj_hidden,
             "proj_dim": c.proj_dim,
             "n_prototypes": c.n_prototypes,

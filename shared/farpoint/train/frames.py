@@ -17,11 +17,15 @@ from farpoint.train.dataset import FrameSet
 log = logging.getLogger(__name__)
 
 
-def frames_key(files: Sequence[Path], width: int, fps: float) -> str:
+def frames_key(files: Sequence[Path | str], width: int, fps: float) -> str:
+    """Local files by path, size and mtime; object-store URIs (``s3://``) by their text."""
     h = hashlib.sha256(f"{width}|{fps}".encode())
     for f in files:
-        st = f.stat()
-        h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+        if isinstance(f, Path):
+            st = f.stat()
+            h.update(f"|{f.resolve()}|{st.st_size}|{st.st_mtime_ns}".encode())
+        else:
+            h.update(f"|{f}".encode())
     return h.hexdigest()[:20]
 
 
@@ -34,7 +38,7 @@ def prepare_frames(
     max_frames: int | None = None,
 ) -> FrameSet:
     """Decode ``inputs`` into a cached frame dataset (or reuse it) and open it."""
-    from farpoint.errors import NotFoundError
+    from farpoint.errors import MissingInputError, NotFoundError
     from farpoint.ingest import expand_inputs
     from farpoint.store.local import LocalStore
     from farpoint.train.dataset import build_frame_dataset, has_frame_dataset, load_frame_set
@@ -44,7 +48,7 @@ def prepare_frames(
     try:
         files = expand_inputs(inputs)
     except NotFoundError as exc:
-        raise InputError(exc.message) from None
+        raise MissingInputError(exc.message) from None
     if frames_dir is None:
         from farpoint.settings import get_settings
 
