@@ -15,7 +15,7 @@ from farpoint.selection.coverage import lazy_greedy, naive_greedy, reverse_graph
 from farpoint.selection.facility import facility_graph
 from farpoint.selection.fps_dense import dense_rows
 from farpoint.selection.kmeans import nearest_to_centroids
-from farpoint.selection.knn import knn_graph, knn_graph_reference
+from farpoint.selection.knn import graph_scale, knn_graph, knn_graph_reference
 from farpoint.selection.probcover import purity_delta
 from farpoint.selection.ranked import Eligible, pick_distances
 from farpoint.selection.typiclust import typicality
@@ -58,7 +58,7 @@ def test_knn_graph_exact_matches_brute_force() -> None:
 
 def test_knn_graph_ivf_recall_against_brute_force() -> None:
     x = _blobs(4000, 16, centers=30)
-    sq, idx = knn_graph(x, 10, exact_max=0, nprobe=8)
+    sq, idx = knn_graph(x, 10, exact_max=0, exact_work=0, nprobe=8)
     _, ridx = knn_graph_reference(x, 10)
     recall = np.mean([len(set(a) & set(b)) / 10 for a, b in zip(idx, ridx, strict=True)])
     assert recall > 0.9
@@ -87,8 +87,35 @@ def test_lazy_greedy_facility_equals_naive_greedy(with_pool: bool) -> None:
 def test_facility_run_is_the_lazy_greedy_on_its_graph() -> None:
     x = _blobs(500, 8)
     sel = select_points(x, 25, method="facility", seed=0)
-    graph, cur0, _ = facility_graph(x, None)
+    s, m = graph_scale(500, 25, 10)
+    assert (s, m) == (500, 40)  # each row reaches ~2 n / k neighbours
+    graph, cur0, _ = facility_graph(x, None, m=m)
     np.testing.assert_array_equal(sel.indices, naive_greedy(_dense(graph, 500), cur0, 25))
+
+
+def test_graph_scale_bounds_edges_and_samples_rows() -> None:
+    for n, k in [(5000, 20), (100_000, 100), (1_000_000, 1000), (1_000_000, 10_000), (60, 60)]:
+        s, m = graph_scale(n, k, 10)
+        assert k <= s <= n and 1 <= m < s and s * m <= 20_000_000
+        assert m >= min(s - 1, 10)
+    assert graph_scale(1_000_000, 1000, 10) == (64_000, 128)
+    assert graph_scale(5000, 20, 10) == (5000, 500)  # small sets: all rows, reach 2 n / k
+
+
+def test_facility_on_a_sample_picks_valid_rows_under_constraints(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from farpoint.selection import facility
+
+    x = _blobs(3000, 6)
+    groups = np.repeat(np.arange(10), 300)
+    sel = select_points(x, 20, method="facility", seed=0, groups=groups, group_quota=2)
+    monkeypatch.setattr(facility, "graph_scale", lambda n, k, m_min: (500, 40))  # sampled path
+    sampled = select_points(x, 20, method="facility", seed=0, groups=groups, group_quota=2)
+    for got in (sel, sampled):
+        assert len(set(got.indices.tolist())) == 20
+        assert np.bincount(groups[got.indices], minlength=10).max() <= 2
+    assert sampled.info["rows"] == 500 and sel.info["rows"] == 3000
 
 
 def test_kmeans_nearest_to_centroid_equals_numpy() -> None:

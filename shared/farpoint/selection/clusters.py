@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from farpoint.selection.faiss_threads import faiss_threads
+
 MAX_POINTS_PER_CENTROID = 256
 
 
@@ -35,10 +37,11 @@ def assign_to(x: np.ndarray, centroids: np.ndarray, block: int = 65536):
     index.add(np.ascontiguousarray(centroids, np.float32))
     ids = np.empty(x.shape[0], np.int64)
     sq = np.empty(x.shape[0], np.float32)
-    for a in range(0, x.shape[0], block):
-        dist, lab = index.search(np.ascontiguousarray(x[a : a + block], np.float32), 1)
-        ids[a : a + block] = lab[:, 0]
-        sq[a : a + block] = np.maximum(dist[:, 0], 0.0)
+    with faiss_threads(float(x.shape[0]) * centroids.shape[0] * centroids.shape[1]):
+        for a in range(0, x.shape[0], block):
+            dist, lab = index.search(np.ascontiguousarray(x[a : a + block], np.float32), 1)
+            ids[a : a + block] = lab[:, 0]
+            sq[a : a + block] = np.maximum(dist[:, 0], 0.0)
     return ids, sq
 
 
@@ -77,7 +80,8 @@ def kmeans(
         min_points_per_centroid=1,
         verbose=False,
     )
-    km.train(train)
+    with faiss_threads(float(train.shape[0]) * n_clusters * d * niter):
+        km.train(train)
     cent = np.asarray(km.centroids, np.float32).reshape(n_clusters, d)
     ids, sq = assign_to(x, cent)
     covered = np.zeros(n_clusters, bool)

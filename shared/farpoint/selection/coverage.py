@@ -25,19 +25,43 @@ def reverse_graph(
     idx: np.ndarray, sims: np.ndarray, self_sim: float = 1.0
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """CSR by candidate of the graph ``i -> idx[i, :]`` with similarities ``sims`` (plus each
-    row covering itself with ``self_sim``): ``(ptr, demand_rows, sim)``; zero entries dropped."""
-    n = idx.shape[0]
-    cand = np.concatenate([idx.ravel(), np.arange(n, dtype=np.int64)])
-    dem = np.concatenate(
-        [np.repeat(np.arange(n, dtype=np.int32), idx.shape[1]), np.arange(n, dtype=np.int32)]
+    row covering itself with ``self_sim``): ``(ptr, demand_rows, sim)``; zero entries dropped.
+    One counting-sort pass (numba), O(nnz)."""
+    return _transpose(
+        np.ascontiguousarray(idx, np.int64),
+        np.ascontiguousarray(sims, np.float32),
+        np.float32(self_sim),
     )
-    sim = np.concatenate([sims.ravel().astype(np.float32), np.full(n, self_sim, np.float32)])
-    keep = (cand >= 0) & (sim > 0)
-    cand, dem, sim = cand[keep], dem[keep], sim[keep]
-    order = np.argsort(cand, kind="stable")
+
+
+@nb.njit(cache=True)
+def _transpose(idx, sims, self_sim):  # pragma: no cover - numba
+    n, m = idx.shape
     ptr = np.zeros(n + 1, np.int64)
-    np.cumsum(np.bincount(cand, minlength=n), out=ptr[1:])
-    return ptr, np.ascontiguousarray(dem[order]), np.ascontiguousarray(sim[order])
+    for i in range(n):
+        if self_sim > 0:
+            ptr[i + 1] += 1
+        for t in range(m):
+            j = idx[i, t]
+            if j >= 0 and sims[i, t] > 0:
+                ptr[j + 1] += 1
+    for j in range(n):
+        ptr[j + 1] += ptr[j]
+    fill = ptr[:n].copy()
+    dem = np.empty(ptr[n], np.int32)
+    sim = np.empty(ptr[n], np.float32)
+    for i in range(n):  # demand rows in increasing order within each candidate
+        for t in range(m):
+            j = idx[i, t]
+            if j >= 0 and sims[i, t] > 0:
+                dem[fill[j]] = i
+                sim[fill[j]] = sims[i, t]
+                fill[j] += 1
+        if self_sim > 0:
+            dem[fill[i]] = i
+            sim[fill[i]] = self_sim
+            fill[i] += 1
+    return ptr, dem, sim
 
 
 @nb.njit(cache=True)
@@ -129,12 +153,19 @@ def lazy_greedy(
     k: int,
     eligible: Eligible,
     seed: int | None,
+    rows: np.ndarray | None = None,
 ) -> tuple[np.ndarray, int]:
     """Up to ``k`` picks maximising the coverage of ``graph`` from ``cur0`` (module docstring).
 
-    Returns the picks and how many were greedy (the rest: random fill once all is covered)."""
+    ``rows``: the graph's nodes are these rows of the ``eligible`` set (a sample); the random
+    fill then draws from all eligible rows. Returns the picks (rows of ``eligible``) and how
+    many were greedy (the rest: random fill once all is covered or the sample is used up)."""
     ptr, dem, sim = graph
     n = ptr.shape[0] - 1
+    rows = np.arange(n, dtype=np.int64) if rows is None else np.asarray(rows, np.int64)
+    inv = np.full(eligible.ok.shape[0], -1, np.int64)
+    inv[rows] = np.arange(n)
+    ok = np.ascontiguousarray(eligible.ok[rows])
     cur = np.array(cur0, np.float64, copy=True)
     gains = _gains(ptr, dem, sim, cur)
     order = np.lexsort((np.arange(n), -gains))  # a sorted array is a valid binary heap
@@ -143,15 +174,16 @@ def lazy_greedy(
     size = np.array([n], np.int64)
     picks: list[int] = []
     while len(picks) < k:
-        j, g = _next(hk, hv, size, eligible.ok, ptr, dem, sim, cur)
+        j, g = _next(hk, hv, size, ok, ptr, dem, sim, cur)
         if j < 0 or g <= 0.0:
             break
-        picks.append(int(j))
-        eligible.take(int(j))
+        picks.append(int(rows[j]))
+        blocked = inv[eligible.take(int(rows[j]))]
+        ok[blocked[blocked >= 0]] = False
         _cover(int(j), ptr, dem, sim, cur)
     greedy = len(picks)
     if greedy < k:
-        for i in np.random.default_rng(seed).permutation(n):
+        for i in np.random.default_rng(seed).permutation(eligible.ok.shape[0]):
             if len(picks) == k:
                 break
             if eligible.ok[i]:

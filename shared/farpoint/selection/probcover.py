@@ -10,12 +10,15 @@ delta (the paper's §4.2): pseudo-label the rows by k-means into ``k + |L|`` clu
 a ball is *pure* when every row in it has its centre's pseudo-label; delta is the largest radius
 at which at least ``ALPHA = 0.95`` of the balls are pure, i.e. the 5% quantile over rows of the
 distance to the nearest row with another label. That distance is read off the kNN graph
-(``M = 20`` neighbours, on at most 50,000 sampled rows); a row whose ``M`` neighbours all share its
-label counts as pure up to its ``M``-th neighbour (a lower bound).
+(on at most 50,000 sampled rows); a row whose ``m`` neighbours all share its label counts as pure
+up to its ``m``-th neighbour (a lower bound).
 
-Balls are read off the same kNN graph (:mod:`.knn`): the ball of ``j`` holds the rows that have
-``j`` among their ``M`` nearest neighbours at distance ``< delta`` (exact balls when ``M >= n - 1``
-and the graph is exact; truncated to the ``M`` nearest in dense regions otherwise). The greedy is
+Balls are read off the same kNN graph (:mod:`.knn`), scaled to the budget as facility location's
+(:func:`~farpoint.selection.knn.graph_scale`: ``m = max(20, 2 n / k)`` neighbours per row, on a
+uniform sample of rows above 2e7 edges, coverage of the sample then estimating coverage of all):
+the ball of ``j`` holds the rows that have ``j`` among their ``m`` nearest neighbours at distance
+``< delta`` (exact balls when ``m >= n - 1`` and the graph is exact; truncated to the ``m``
+nearest in dense regions otherwise). The greedy is
 the lazy greedy of :mod:`.coverage` with 0/1 similarities: it returns the naive greedy's picks.
 Cost: k-means + the kNN graph + O(nnz log n); memory O(n M).
 """
@@ -27,7 +30,7 @@ import numpy as np
 from farpoint.selection.base import Selection
 from farpoint.selection.clusters import kmeans
 from farpoint.selection.coverage import lazy_greedy, reverse_graph
-from farpoint.selection.knn import knn_graph
+from farpoint.selection.knn import graph_scale, knn_graph
 from farpoint.selection.ranked import (
     Eligible,
     finish,
@@ -65,21 +68,37 @@ def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
     n = x.shape[0]
     n_pool = 0 if pool is None else pool.shape[0]
     seed = int_seed(ctx.seed)
-    sq, idx = knn_graph(x, M, seed=seed)
-    labels = kmeans(x, k + n_pool, seed=seed, pool=pool).assign
+    s, m = graph_scale(n, k, M)
     rows = None
-    if n > PURITY_SAMPLE:
-        rows = np.sort(np.random.default_rng(seed).choice(n, PURITY_SAMPLE, replace=False))
-    delta = purity_delta(sq, idx, labels, rows=rows)
+    if s < n:
+        rows = np.sort(np.random.default_rng(seed).choice(n, size=s, replace=False))
+    sub = x if rows is None else np.ascontiguousarray(x[rows])
+    sq, idx = knn_graph(sub, m, seed=seed)
+    labels = kmeans(sub, k + n_pool, seed=seed, pool=pool).assign
+    purity_rows = None
+    if s > PURITY_SAMPLE:
+        purity_rows = np.sort(np.random.default_rng(seed).choice(s, PURITY_SAMPLE, replace=False))
+    delta = purity_delta(sq, idx, labels, rows=purity_rows)
     if not delta > 0:  # all sampled balls hold a duplicate of another label: smallest positive
         pos = sq[np.isfinite(sq) & (sq > 0)]
         delta = float(np.sqrt(pos.min())) if pos.size else 1.0
     sims = (sq < delta * delta).astype(np.float32)
     graph = reverse_graph(idx, sims)
-    cur0 = np.zeros(n)
+    cur0 = np.zeros(s)
     if pool is not None:
-        cur0 = (nearest_sq(x, pool) < delta * delta).astype(np.float64)
+        cur0 = (nearest_sq(sub, pool) < delta * delta).astype(np.float64)
     el = Eligible(n, ctx.constraints)
-    picks, greedy = lazy_greedy(graph, cur0, k, el, ctx.seed)
+    picks, greedy = lazy_greedy(graph, cur0, k, el, ctx.seed, rows=rows)
     reason = "" if picks.shape[0] == k else "no eligible point left"
-    return finish(x, picks, k, pool, "probcover", reason, greedy_picks=greedy, delta=delta)
+    return finish(
+        x,
+        picks,
+        k,
+        pool,
+        "probcover",
+        reason,
+        greedy_picks=greedy,
+        delta=delta,
+        rows=s,
+        neighbours=m,
+    )

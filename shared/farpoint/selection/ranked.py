@@ -18,6 +18,7 @@ import numpy as np
 from farpoint.errors import InputError
 from farpoint.selection.base import Selection, validate_vectors
 from farpoint.selection.constraints import Constraints
+from farpoint.selection.faiss_threads import faiss_threads
 
 
 def labeled_pool(labeled: np.ndarray | None, d: int) -> np.ndarray | None:
@@ -48,9 +49,10 @@ def nearest_sq(queries: np.ndarray, pool: np.ndarray, block: int = 65536) -> np.
     index = faiss.IndexFlatL2(pool.shape[1])
     index.add(np.ascontiguousarray(pool, np.float32))
     out = np.empty(queries.shape[0], np.float64)
-    for a in range(0, queries.shape[0], block):
-        dist, _ = index.search(np.ascontiguousarray(queries[a : a + block], np.float32), 1)
-        out[a : a + block] = np.maximum(dist[:, 0], 0.0)
+    with faiss_threads(float(queries.shape[0]) * pool.shape[0] * pool.shape[1]):
+        for a in range(0, queries.shape[0], block):
+            dist, _ = index.search(np.ascontiguousarray(queries[a : a + block], np.float32), 1)
+            out[a : a + block] = np.maximum(dist[:, 0], 0.0)
     return out
 
 
@@ -84,11 +86,15 @@ class Eligible:
         if constraints is not None:
             self.ok[constraints.blocked_initially()] = False
 
-    def take(self, i: int) -> None:
-        """Record pick ``i``: it and whatever the constraints now block become ineligible."""
+    def take(self, i: int) -> np.ndarray:
+        """Record pick ``i``: it and whatever the constraints now block become ineligible
+        (returned)."""
         self.ok[i] = False
-        if self.cons is not None:
-            self.ok[np.asarray(self.cons.on_pick(int(i)), np.int64)] = False
+        if self.cons is None:
+            return np.asarray([i], np.int64)
+        blocked = np.asarray(self.cons.on_pick(int(i)), np.int64)
+        self.ok[blocked] = False
+        return np.concatenate([np.asarray([i], np.int64), blocked])
 
 
 def round_robin(

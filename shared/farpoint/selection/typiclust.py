@@ -17,6 +17,7 @@ import numpy as np
 
 from farpoint.selection.base import Selection
 from farpoint.selection.clusters import cluster_order, kmeans, members_by_cluster
+from farpoint.selection.faiss_threads import faiss_threads
 from farpoint.selection.ranked import finish, int_seed, labeled_pool, no_min_distance, round_robin
 from farpoint.selection.registry import MethodContext
 
@@ -38,7 +39,8 @@ def typicality(x: np.ndarray, rows: np.ndarray, cand: np.ndarray | None = None) 
     index = faiss.IndexFlatL2(x.shape[1])
     index.add(np.ascontiguousarray(x[rows], np.float32))
     q = np.ascontiguousarray(x[cand], np.float32)
-    dist, ids = index.search(q, kn + 1)
+    with faiss_threads(float(cand.shape[0]) * s * x.shape[1]):
+        dist, ids = index.search(q, kn + 1)
     own = rows[np.clip(ids, 0, s - 1)] == cand[:, None]
     none = ~own.any(axis=1)
     own[none, kn] = True
