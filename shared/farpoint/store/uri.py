@@ -1,4 +1,5 @@
-"""Resolve a local path or an ``s3://bucket/key`` URI to a local file (models, vectors)."""
+"""The one parser of ``s3://bucket/key`` URIs, and resolving a local path or such a URI to a
+local file (models, vectors)."""
 
 from __future__ import annotations
 
@@ -24,16 +25,23 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     return bucket, key
 
 
+def parse_s3_object(uri: str) -> tuple[str, str]:
+    """``s3://bucket/key`` -> ``("bucket", "key")`` for one object (the key is not empty and
+    not a prefix ending in ``/``)."""
+    bucket, key = parse_s3_uri(uri)
+    if not key or key.endswith("/"):
+        raise InputError(f"bad object URI {uri!r}; expected s3://bucket/key")
+    return bucket, key
+
+
 def fetch_to_local(uri: str | Path) -> Path:
     """Return a local path for ``uri``; ``s3://`` objects are cached under the cache dir."""
     text = str(uri)
-    if text.startswith("s3://"):
+    if is_s3_uri(text):
         from farpoint.settings import get_settings
         from farpoint.store.s3 import S3Store
 
-        bucket, _, key = text[5:].partition("/")
-        if not bucket or not key:
-            raise InputError(f"bad object URI {text!r}; expected s3://bucket/key")
+        bucket, key = parse_s3_object(text)
         settings = get_settings()
         dest = settings.cache_dir / "objects" / hashlib.sha256(text.encode()).hexdigest()[:24]
         dest = dest / Path(key).name

@@ -7,7 +7,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from farpoint.errors import InputError
+from farpoint.store.uri import is_s3_uri, parse_s3_object
 
 
 @dataclass(frozen=True)
@@ -20,17 +20,15 @@ class ModelOutput:
     @classmethod
     def of(cls, out: str | Path) -> ModelOutput:
         text = str(out)
-        if text.startswith("s3://"):
-            bucket, _, key = text[5:].partition("/")
-            if not bucket or not key:
-                raise InputError(f"bad object URI {text!r}; expected s3://bucket/key")
+        if is_s3_uri(text):
+            _, key = parse_s3_object(text)
             tmp = Path(tempfile.mkdtemp(prefix="farpoint-train-"))
             return cls(text, tmp / Path(key).name)
         return cls(text, Path(text).expanduser())
 
     @property
     def remote(self) -> bool:
-        return self.target.startswith("s3://")
+        return is_s3_uri(self.target)
 
     def publish(self, local: Path, target: str) -> None:
         """Upload ``local`` to ``target`` (an ``s3://`` URI); a no-op for local outputs."""
@@ -39,7 +37,7 @@ class ModelOutput:
         from farpoint.settings import get_settings
         from farpoint.store.s3 import S3Store
 
-        bucket, _, key = target[5:].partition("/")
+        bucket, key = parse_s3_object(target)
         S3Store.from_settings(get_settings().s3, bucket=bucket).put_file(key, local)
 
     def result(self) -> Path | str:
