@@ -45,8 +45,14 @@ class ServiceContext:
         """The jobs of ``tenant`` (store and records)."""
         return JobState(self.store, tenant, self.records)
 
+    def dead_letter_topic(self, topic: str) -> str:
+        """Where poison messages of ``topic`` go (``FARPOINT_KAFKA__DEAD_LETTER_SUFFIX``)."""
+        return topic + self.settings.kafka.dead_letter_suffix
+
     def ensure_topics(self) -> None:
         """Create every topic and its dead-letter twin with the configured partitions."""
         n = self.settings.kafka.partitions
         names = self.topics.all()
-        self.bus.ensure_topics({t: n for t in names} | {t + ".dlq": 1 for t in names})
+        self.bus.ensure_topics(
+            {t: n for t in names} | {self.dead_letter_topic(t): 1 for t in names}
+        )

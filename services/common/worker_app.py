@@ -92,6 +92,7 @@ class WorkerLoop:
                     self.group,
                     self.handler,
                     stop_event=self.stop_event,
+                    dlq_suffix=self.ctx.settings.kafka.dead_letter_suffix,
                     on_give_up=getattr(self.handler, "on_give_up", None),
                     on_poll=self._beat,
                 )
