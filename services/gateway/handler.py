@@ -240,11 +240,11 @@ def job_export(
     """
     from farpoint.export.formats import export_items, get_format, read_picks, render_export
 
+    info = get_format(fmt)  # an unknown format is 422 before anything is read
     state = JobState(ctx.store, tenant)
     status = state.status(check_id(job_id, "job id"))
     if status["status"] != "succeeded":
         raise ResultNotReady(f"job {job_id} is {status['status']}; no result yet")
-    info = get_format(fmt)
     keys = JobKeys(tenant, job_id)
     manifest, picks = read_picks(ctx.store, keys.result)
     bucket = getattr(ctx.store, "bucket", None)

@@ -1,5 +1,8 @@
 """The gateway's request and response bodies: one pydantic model per shape, errors included.
 
+The models live in the core, :mod:`farpoint.jobs.api`, shared with the Python client
+(:mod:`farpoint.client`); this module re-exports them for the routes.
+
 Job request bodies are the core's :class:`~farpoint.jobs.spec.SelectionSpec` and
 :class:`~farpoint.jobs.spec.TrainSpec` (stored as ``job.json`` and carried in events, so they
 live with the jobs). Every refusal is :class:`ErrorOut`, the one envelope of
@@ -8,11 +11,20 @@ live with the jobs). Every refusal is :class:`ErrorOut`, the one envelope of
 
 from __future__ import annotations
 
-from typing import Any
-
-from pydantic import BaseModel, ConfigDict, Field
-
-from farpoint.security.responses import ErrorDetail, ErrorOut
+from farpoint.jobs.api import (
+    Created,
+    ErrorDetail,
+    ErrorOut,
+    JobList,
+    JobOut,
+    MediaOut,
+    ModelList,
+    ModelOut,
+    PresignIn,
+    PresignOut,
+    ResultItem,
+    ResultOut,
+)
 
 __all__ = [
     "Created",
@@ -28,76 +40,3 @@ __all__ = [
     "ResultItem",
     "ResultOut",
 ]
-
-
-class Created(BaseModel):
-    id: str = Field(description="the new job's id")
-
-
-class MediaOut(BaseModel):
-    id: str
-    filename: str
-    kind: str = Field(description="video | image | archive (sniffed from the bytes)")
-    size: int
-    created_ms: int
-
-
-class PresignIn(BaseModel):
-    filename: str = Field(min_length=1, max_length=255)
-
-
-class PresignOut(BaseModel):
-    id: str = Field(description="the media id to complete once the bytes are uploaded")
-    upload_url: str = Field(description="PUT the file's bytes here before it expires")
-    method: str = "PUT"
-    expires_s: int
-    filename: str
-
-
-class JobOut(BaseModel):
-    id: str
-    kind: str = Field(description="select | train")
-    status: str = Field(description="queued | running | succeeded | failed")
-    progress: float
-    error: str | None
-    stages: dict[str, Any]
-    created_ms: int
-
-
-class JobList(BaseModel):
-    items: list[JobOut]
-    next_cursor: str | None = Field(description="pass back as `cursor` for the next page")
-
-
-class ResultItem(BaseModel):
-    media_id: str
-    frame_index: int
-    timestamp_s: float
-    rank: int
-    distance: float | None
-    url: str | None = Field(description="presigned URL of the full-size frame")
-
-
-class ResultOut(BaseModel):
-    id: str
-    items: list[ResultItem]
-    n_frames: int | None
-    manifest_url: str
-    report_url: str | None
-
-
-class ModelOut(BaseModel):
-    """A trained model's ``meta.json`` (what the trainer recorded; more fields may follow)."""
-
-    model_config = ConfigDict(extra="allow", protected_namespaces=())
-
-    name: str
-    kind: str | None = None
-    job_id: str | None = None
-    media_ids: list[str] | None = None
-    epochs: int | None = None
-    created_ms: int | None = None
-
-
-class ModelList(BaseModel):
-    items: list[ModelOut]

@@ -1,0 +1,104 @@
+"""The REST API's response bodies, shared by the gateway that serves them and the Python client
+(:mod:`farpoint.client`) that reads them: one pydantic model per shape, errors included.
+
+They live in the core so the client needs no service code (a package never imports one above
+it); :mod:`services.gateway.schemas` re-exports them for the routes. Job request bodies are
+:class:`~farpoint.jobs.spec.SelectionSpec` and :class:`~farpoint.jobs.spec.TrainSpec`; every
+refusal is :class:`ErrorOut` (:mod:`farpoint.security.responses`).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from farpoint.security.responses import ErrorDetail, ErrorOut
+
+__all__ = [
+    "Created",
+    "ErrorDetail",
+    "ErrorOut",
+    "JobList",
+    "JobOut",
+    "MediaOut",
+    "ModelList",
+    "ModelOut",
+    "PresignIn",
+    "PresignOut",
+    "ResultItem",
+    "ResultOut",
+]
+
+
+class Created(BaseModel):
+    id: str = Field(description="the new job's id")
+
+
+class MediaOut(BaseModel):
+    id: str
+    filename: str
+    kind: str = Field(description="video | image | archive (sniffed from the bytes)")
+    size: int
+    created_ms: int
+
+
+class PresignIn(BaseModel):
+    filename: str = Field(min_length=1, max_length=255)
+
+
+class PresignOut(BaseModel):
+    id: str = Field(description="the media id to complete once the bytes are uploaded")
+    upload_url: str = Field(description="PUT the file's bytes here before it expires")
+    method: str = "PUT"
+    expires_s: int
+    filename: str
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str = Field(description="select | train")
+    status: str = Field(description="queued | running | succeeded | failed")
+    progress: float
+    error: str | None
+    stages: dict[str, Any]
+    created_ms: int
+
+
+class JobList(BaseModel):
+    items: list[JobOut]
+    next_cursor: str | None = Field(description="pass back as `cursor` for the next page")
+
+
+class ResultItem(BaseModel):
+    media_id: str
+    frame_index: int
+    timestamp_s: float
+    rank: int
+    distance: float | None
+    url: str | None = Field(description="presigned URL of the full-size frame")
+
+
+class ResultOut(BaseModel):
+    id: str
+    items: list[ResultItem]
+    n_frames: int | None
+    manifest_url: str
+    report_url: str | None
+
+
+class ModelOut(BaseModel):
+    """A trained model's ``meta.json`` (what the trainer recorded; more fields may follow)."""
+
+    model_config = ConfigDict(extra="allow", protected_namespaces=())
+
+    name: str
+    kind: str | None = None
+    job_id: str | None = None
+    media_ids: list[str] | None = None
+    epochs: int | None = None
+    created_ms: int | None = None
+
+
+class ModelList(BaseModel):
+    items: list[ModelOut]

@@ -1,0 +1,128 @@
+"""The Python client (:mod:`farpoint.client`) against the whole system: the gateway and every
+stage as processes on the real Kafka and S3 servers (:class:`tests.e2e.system.System`).
+
+Upload (multipart and presigned), create a job, wait for it with a progress bar, fetch the typed
+result, the frames and the exports; the picks equal ``farpoint select``'s on the same file; a job
+that fails raises :class:`JobFailedError` with its reason; refusals are :class:`ApiError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from farpoint.client import ApiError, Client, JobFailedError
+from farpoint.errors import InputError
+from farpoint.jobs.api import JobOut, ResultOut
+from farpoint.pipeline import select
+from farpoint.settings import Settings
+from tests.data import bikes_small
+from tests.e2e.system import STAGES, System
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+PIXELS = dict(embedder="pixels", normalize="pca", fps=5.0, width=64, seed=2)
+
+
+@pytest.fixture(scope="module")
+def system(
+    infra_settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+    request: pytest.FixtureRequest,
+) -> Iterator[System]:
+    request.getfixturevalue("kafka_settings")
+    request.getfixturevalue("s3_settings")
+    sysm = System(infra_settings, tmp_path_factory.mktemp("client-system"))
+    try:  # stop what started even when start-up fails (no process left behind)
+        sysm.start("gateway", wait=False)
+        for stage in STAGES:
+            sysm.start(stage, wait=False)
+        for name in list(sysm.procs):
+            sysm.wait_ready(name, timeout_s=300)  # a busy machine imports torch slowly
+        yield sysm
+    finally:
+        sysm.stop()
+
+
+@pytest.fixture
+def client(system: System) -> Iterator[Client]:
+    with Client(system.gateway_url) as c:  # the System runs without API keys
+        yield c
+
+
+def test_upload_run_wait_result_export(
+    system: System, client: Client, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    video = bikes_small()
+    small = client.upload(video)
+    big = client.upload(video, presigned=True)  # straight to the store, then registered
+    assert small.kind == big.kind == "video" and small.size == big.size == video.stat().st_size
+    assert client.media(big.id).filename == video.name
+
+    job_id = client.create_job(media_ids=[small.id], k=5, **PIXELS)
+    job = client.wait(job_id, timeout_s=300, progress=True)
+    assert isinstance(job, JobOut) and job.status == "succeeded" and job.progress == 1.0
+    assert f"job {job_id}" in capsys.readouterr().err  # the tqdm bar was drawn
+    assert job_id in [j.id for j in client.jobs(page_size=1)]  # pages followed
+
+    result = client.result(job_id)
+    assert isinstance(result, ResultOut)
+    ref = select([video], 5, frames=False, report=False, **PIXELS)
+    assert [(i.frame_index, i.rank) for i in result.items] == [
+        (p.frame_index, p.rank) for p in ref.picks
+    ]
+    assert all(i.media_id == small.id for i in result.items)
+
+    frames = client.download_frames(job_id, tmp_path / "frames")
+    assert len(frames) == 5
+    for f in frames:
+        with Image.open(f) as im:
+            assert im.format == "JPEG" and im.width == 320  # full size, second pass
+
+    coco = json.loads(client.export(job_id, "coco", tmp_path / "coco.json"))
+    assert (tmp_path / "coco.json").is_file()
+    by_rank = {i.rank: i for i in result.items}
+    for img in coco["images"]:
+        item = by_rank[img["rank"]]
+        assert (img["source"], img["frame_index"]) == (item.media_id, item.frame_index)
+        r = httpx.get(img["coco_url"], timeout=30)  # presigned: reachable without credentials
+        assert r.status_code == 200 and r.content[:3] == b"\xff\xd8\xff"
+    s3 = json.loads(client.export(job_id, "label-studio", urls="s3"))
+    assert all(t["data"]["image"].startswith(f"s3://{system.bucket}/") for t in s3)
+
+
+def test_a_failed_job_raises_with_its_reason(client: Client, tmp_path: Path) -> None:
+    broken = tmp_path / "broken.mp4"
+    broken.write_bytes(bikes_small().read_bytes()[:3000])  # sniffs as MP4, decodes nothing
+    media = client.upload(broken)
+    job_id = client.create_job(media_ids=[media.id], k=3, **PIXELS)
+    with pytest.raises(JobFailedError) as info:
+        client.wait(job_id, timeout_s=300, progress=False)
+    assert info.value.job.status == "failed" and info.value.job.error
+    assert client.wait(job_id, raise_on_failure=False, progress=False).status == "failed"
+    with pytest.raises(ApiError) as refused:
+        client.result(job_id)
+    assert refused.value.http_status == 409
+
+
+def test_refusals(client: Client, tmp_path: Path) -> None:
+    with pytest.raises(ApiError) as info:
+        client.job("no-such-job")
+    assert info.value.http_status == 404 and info.value.code == "notfound"
+    assert info.value.exit_code == 3
+    with pytest.raises(ApiError) as info:
+        client.create_job(media_ids=["no-such-media"], k=3)
+    assert info.value.http_status == 404
+    with pytest.raises(InputError, match="bad job spec"):
+        client.create_job(media_ids=["x"], k=0)  # checked with the server's own model first
+    with pytest.raises(ApiError) as info:
+        client.export("no-such-job", "pdf")
+    assert info.value.http_status == 422
+    with Client("http://127.0.0.1:9") as nowhere, pytest.raises(ApiError) as info:
+        nowhere.job("x")
+    assert info.value.retryable and info.value.exit_code == 5
