@@ -92,3 +92,35 @@ def test_paper_probe_recipe_runs_with_early_stopping() -> None:
         n_classes=3, seed=0, config=cfg, val_x=ds.val.images, val_y=ds.val.labels,
     )
     assert 0.0 <= acc <= 1.0 and per_class.shape == (3,)
+
+
+def test_linear_probe_cell_reuses_deterministic_picks_and_reports_failures(
+    tmp_path, monkeypatch
+) -> None:
+    """Linear probe on frozen pixel features; facility (seed-independent) is computed twice and
+    then reused; a method that raises is dropped from the cell and named in ``failed``."""
+    from farpoint.eval.linear import LinearProbeConfig
+    from farpoint.selection import registry
+
+    monkeypatch.setenv("FARPOINT_EVAL_CACHE", str(tmp_path))
+    monkeypatch.setitem(
+        registry.METHODS,
+        "broken",
+        registry.MethodInfo("broken", "raises", "-", "farpoint.eval.grid:no_such_function"),
+    )
+    ds = _tiny_dataset()
+    methods = [Method("random")] + [
+        Method.parse(n) for n in ("pixels+facility", "pixels+fps", "pixels+broken")
+    ]
+    probe = LinearProbeConfig(features="pixels")
+    cell = run_cell(ds, derive(ds.pool, "balanced"), methods, k=6, iterations=4, probe=probe)
+    assert set(cell.runs) == {"random", "pixels+facility", "pixels+fps"}
+    assert "AttributeError" in cell.failed["pixels+broken"]
+    fac = cell.runs["pixels+facility"]
+    assert len(fac.accuracies) == 4 and len(set(fac.accuracies)) == 1  # same picks, same probe
+    assert len(set(cell.runs["random"].accuracies)) > 1
+    for r in cell.runs.values():
+        assert all(0 <= a <= 1 for a in r.accuracies)
+    # 3 well-separated prototypes: a linear probe on 6 labels beats chance by far
+    assert np.mean(cell.runs["pixels+fps"].accuracies) > 0.6
+    assert cell.as_dict()["failed"] == cell.failed

@@ -25,8 +25,16 @@ DIGITS_PNG = Path(
     os.environ.get("FARPOINT_DIGITS_PNG", "/usr/share/doc/opencv-doc/examples/data/digits.png")
 )
 FASHION_CLASSES = (
-    "t-shirt", "trouser", "pullover", "dress", "coat",
-    "sandal", "shirt", "sneaker", "bag", "boot",
+    "t-shirt",
+    "trouser",
+    "pullover",
+    "dress",
+    "coat",
+    "sandal",
+    "shirt",
+    "sneaker",
+    "bag",
+    "boot",
 )
 DATASETS = ("fashion-mnist", "digits")
 

