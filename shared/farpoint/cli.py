@@ -134,6 +134,7 @@ def _quality_filter(args: argparse.Namespace) -> dict[str, Any]:
 def build_parser() -> argparse.ArgumentParser:
     from farpoint.embed.base import DEFAULT_EMBEDDER
     from farpoint.embed.base import REGISTRY as EMBEDDERS
+    from farpoint.normalize import DEFAULT_NORMALIZE
 
     parser = argparse.ArgumentParser(
         prog="farpoint",
@@ -188,7 +189,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
     _add_quality_options(p)
     _add_export_options(p, "--export", None)
-    _add_selection_options(p, "umap")
+    _add_selection_options(p, DEFAULT_NORMALIZE)
     p.set_defaults(func=cmd_select)
 
     p = sub.add_parser("export", help="write a select result for labeling tools (COCO, CVAT, ...)")

@@ -28,10 +28,11 @@ from farpoint.export.picks import export_selection, make_picks
 from farpoint.ingest import DecodeReport, expand_inputs, iter_frames
 from farpoint.ingest.prefetch import prefetch
 from farpoint.ingest.table import FrameTable, estimate_frames
-from farpoint.normalize import apply_reducer, fit_reducer
+from farpoint.normalize import DEFAULT_NORMALIZE, apply_reducer, fit_reducer
 from farpoint.quality import QualityReport, QualitySettings, as_quality_settings, filter_frames
 from farpoint.selection import Selection, select_points, validate_k, validate_vectors
 from farpoint.selection.frames import select_frames
+from farpoint.selection.registry import DEFAULT_METHOD
 from farpoint.store.local import LocalStore
 
 log = logging.getLogger(__name__)
@@ -60,9 +61,9 @@ def select(
     *,
     embedder: str | Embedder = DEFAULT_EMBEDDER,
     model: str | None = None,
-    normalize: str = "umap",
+    normalize: str = DEFAULT_NORMALIZE,
     dims: int = 20,
-    method: str = "fps",
+    method: str = DEFAULT_METHOD,
     backend: str = "auto",
     fps: float | None = 10.0,
     width: int | None = 100,

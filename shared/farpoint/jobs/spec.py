@@ -22,6 +22,7 @@ from farpoint.embed.base import DEFAULT_EMBEDDER, NEEDS_MODEL
 from farpoint.embed.base import REGISTRY as EMBEDDERS
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.keys import ID_MAX_LENGTH, ID_PATTERN, check_id
+from farpoint.normalize import DEFAULT_NORMALIZE
 from farpoint.normalize import METHODS as NORMALIZERS
 from farpoint.quality.thresholds import QualitySettings
 from farpoint.selection.backends import BACKENDS
@@ -80,7 +81,7 @@ class SelectionSpec(BaseModel):
     model: IdStr | Literal[""] | None = Field(
         None, description="a model name trained by a training job"
     )
-    normalize: NormalizeName = "umap"  # type: ignore[valid-type]
+    normalize: NormalizeName = DEFAULT_NORMALIZE  # type: ignore[valid-type]
     dims: int = Field(20, ge=1, le=1024)
     seed: int = Field(0, ge=0)
     fps: float = Field(10.0, ge=0, description="frame-rate cap; 0 = every frame")
@@ -146,7 +147,7 @@ class SelectionSpec(BaseModel):
             method=p.method or DEFAULT_METHOD,
             embedder=p.embedder or DEFAULT_EMBEDDER,
             model=p.model or None,
-            normalize=p.normalize or "umap",
+            normalize=p.normalize or DEFAULT_NORMALIZE,
             dims=p.dims or 20,
             seed=p.seed,
             fps=p.fps,

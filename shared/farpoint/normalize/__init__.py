@@ -22,6 +22,9 @@ from farpoint.normalize.umap import UMAPReducer
 log = logging.getLogger(__name__)
 
 METHODS = ("umap", "pca", "none")
+# the product default (farpoint select, the Python API, job specs), chosen from the evaluation
+# tables: docs/quality.md, "What the results say about farpoint's defaults"
+DEFAULT_NORMALIZE = "umap"
 MIN_UMAP_POINTS = 64
 DEFAULT_FIT_SAMPLE = 5_000  # fit cost grows with it; trustworthiness held (docs/performance.md)
 DEFAULT_MIN_TRUST = 0.70
