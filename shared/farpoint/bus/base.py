@@ -34,6 +34,14 @@ class Consumer(Protocol):
     def commit(self, message: Message) -> None:
         """Mark ``message`` (and everything before it in its partition) as processed."""
 
+    def pause(self) -> None:
+        """Fetch nothing until :meth:`resume`; polls keep the membership alive meanwhile."""
+
+    def resume(self) -> None: ...
+
+    def rewind(self, message: Message) -> None:
+        """Deliver ``message`` (and what follows it in its partition) again."""
+
     def close(self) -> None: ...
 
 

@@ -139,6 +139,20 @@ class KafkaBusConsumer:
                 )
         return out
 
+    def pause(self) -> None:
+        """Stop fetching from every assigned partition; polls go on (heartbeats, membership,
+        ``max_poll_interval_ms``) while a long handler runs."""
+        self._consumer.pause(*self._consumer.assignment())
+
+    def resume(self) -> None:
+        self._consumer.resume(*self._consumer.paused())
+
+    def rewind(self, message: Message) -> None:
+        """Fetch ``message`` (and what follows it in its partition) again."""
+        tp = TopicPartition(message.topic, message.partition)
+        if tp in self._consumer.assignment():
+            self._consumer.seek(tp, message.offset)
+
     def commit(self, message: Message) -> None:
         tp = TopicPartition(message.topic, message.partition)
         try:

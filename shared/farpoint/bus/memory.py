@@ -54,6 +54,7 @@ class MemoryConsumer:
         self._generation = -1
         self._positions: dict[TopicPartition, int] = {}
         self._closed = False
+        self._paused = False
 
     @property
     def assignment(self) -> list[TopicPartition]:
@@ -79,6 +80,12 @@ class MemoryConsumer:
             while True:
                 self._sync()
                 out: list[Message] = []
+                if self._paused:  # still a member; no records until resume()
+                    remaining = deadline - time.monotonic()
+                    if remaining <= 0:
+                        return []
+                    self._bus._cond.wait(remaining)
+                    continue
                 for tp in sorted(self._positions):
                     log_ = self._bus._topics[tp[0]][tp[1]]
                     pos = self._positions[tp]
@@ -93,6 +100,20 @@ class MemoryConsumer:
                 if remaining <= 0:
                     return []
                 self._bus._cond.wait(remaining)
+
+    def pause(self) -> None:
+        """Stop fetching from every assigned partition (polls keep the membership)."""
+        self._paused = True
+
+    def resume(self) -> None:
+        self._paused = False
+
+    def rewind(self, message: Message) -> None:
+        """Deliver ``message`` (and what follows it in its partition) again."""
+        with self._bus._cond:
+            tp = (message.topic, message.partition)
+            if tp in self._positions:
+                self._positions[tp] = min(self._positions[tp], message.offset)
 
     def commit(self, message: Message) -> None:
         if self._closed:

@@ -20,6 +20,12 @@ decides the message's fate through farpoint's error tree (:mod:`farpoint.errors`
 
 ``on_poll()`` runs at every turn of the poll loop: the liveness probe's sign that the loop is
 not wedged.
+
+Long work stays off the poll loop: the handler runs in a worker thread while the consumer is
+paused, and the loop keeps polling (nothing is fetched; heartbeats go on and
+``max_poll_interval_ms`` is never exceeded), so a handler that runs for 20 minutes keeps its
+partition and does not run a second time elsewhere. One message is taken at a time. A partition
+assigned during the wait (a rebalance) is rewound and read after the handler returns.
 """
 
 from __future__ import annotations
@@ -28,8 +34,10 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 
-from farpoint.bus.base import Bus, Message
+from farpoint.bus.base import Bus, Consumer, Message
 from farpoint.bus.trace import TRACE_HEADER, with_trace
 from farpoint.errors import FarpointError
 
@@ -90,32 +98,75 @@ def run_worker(
     dlq_suffix: str = DLQ_SUFFIX,
     on_give_up: Callable[[Message, BaseException], None] | None = None,
     on_poll: Callable[[], None] | None = None,
+    offload: bool = True,
 ) -> int:
     """Consume ``topics`` as a member of ``group`` until ``stop_event`` is set.
 
     Returns how many messages were handled (successfully or dead-lettered). With
     ``dead_letter=False`` poison messages are logged and skipped instead. Raises the handler's
     error after ``max_retries`` retries of a retryable failure (nothing is committed for it).
+    ``offload=False`` runs the handler on the poll loop itself (up to ``max_records`` a poll).
     """
     consumer = bus.consumer(topics, group)
+    executor = ThreadPoolExecutor(1, thread_name_prefix=f"handler-{group}") if offload else None
     handled = 0
     try:
         while not stop_event.is_set():
             if on_poll is not None:
                 on_poll()
-            for message in consumer.poll(timeout_s=poll_timeout_s, max_records=max_records):
+            batch = consumer.poll(
+                timeout_s=poll_timeout_s, max_records=1 if offload else max_records
+            )
+            for message in batch:
                 if stop_event.is_set():
                     # Leave the rest uncommitted: the group redelivers them.
                     return handled
-                _handle(
-                    bus, message, handler, dead_letter, max_retries, backoff_s, dlq_suffix,
-                    on_give_up,
-                )
+
+                def work(message: Message = message) -> None:
+                    _handle(
+                        bus, message, handler, dead_letter, max_retries, backoff_s, dlq_suffix,
+                        on_give_up,
+                    )
+
+                if executor is None:
+                    work()
+                else:
+                    _off_the_loop(consumer, executor, work, poll_timeout_s, on_poll)
                 consumer.commit(message)
                 handled += 1
         return handled
     finally:
+        if executor is not None:
+            executor.shutdown(wait=False)
         consumer.close()
+
+
+def _off_the_loop(
+    consumer: Consumer,
+    executor: ThreadPoolExecutor,
+    work: Callable[[], None],
+    poll_timeout_s: float,
+    on_poll: Callable[[], None] | None,
+) -> None:
+    """Run ``work`` in the executor with the consumer paused, polling until it is done."""
+    consumer.pause()
+    try:
+        future = executor.submit(work)
+        while True:
+            try:
+                future.result(timeout=poll_timeout_s)  # re-raises the handler's error
+                return
+            except FutureTimeout:
+                pass
+            if on_poll is not None:
+                on_poll()
+            extra = consumer.poll(timeout_s=0, max_records=1)
+            for m in extra:  # a partition assigned by a rebalance meanwhile: read it later
+                consumer.rewind(m)
+            if extra:
+                consumer.pause()
+    finally:
+        consumer.resume()
 
 
 def _handle(
