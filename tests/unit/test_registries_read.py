@@ -15,6 +15,7 @@ from farpoint.security.responses import REASONS
 from farpoint.selection.registry import METHODS
 from farpoint.settings import Settings
 from farpoint.store.local import LocalStore
+from farpoint.train.methods import METHODS as TRAIN_METHODS
 from services.common.context import ServiceContext
 from services.gateway.app import create_app
 
@@ -47,6 +48,8 @@ def test_openapi_enums_are_the_registries(tmp_path: Path) -> None:
     assert props["method"]["enum"] == list(METHODS)
     assert props["normalize"]["enum"] == list(NORMALIZERS)
     assert props["k"]["maximum"] == ctx.settings.security.max_k
+    train = spec["components"]["schemas"]["TrainSpec"]["properties"]
+    assert train["kind"]["enum"] == list(TRAIN_METHODS)
     # every refusal any route documents is a known reason, in the one envelope
     for ops in spec["paths"].values():
         for op in ops.values():

@@ -27,6 +27,8 @@ from farpoint.normalize import METHODS as NORMALIZERS
 from farpoint.quality.thresholds import QualitySettings
 from farpoint.selection.backends import BACKENDS
 from farpoint.selection.registry import DEFAULT_METHOD, METHODS
+from farpoint.train.methods import DEFAULT_METHOD as DEFAULT_TRAIN_METHOD
+from farpoint.train.methods import METHODS as TRAIN_METHODS
 
 MAX_MEDIA_PER_JOB = 1000
 
@@ -48,6 +50,7 @@ EmbedderName = one_of(EMBEDDERS, "embedder")
 MethodName = one_of(METHODS, "method")
 NormalizeName = one_of(NORMALIZERS, "normalization")
 BackendName = one_of(BACKENDS, "selector backend")
+TrainMethodName = one_of(TRAIN_METHODS, "training method")
 # a media id or model name: the pattern check_id applies, so the schema says what is accepted
 IdStr = Annotated[
     str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)
@@ -167,7 +170,7 @@ class TrainSpec(BaseModel):
 
     media_ids: list[IdStr] = Field(min_length=1, max_length=MAX_MEDIA_PER_JOB)
     model_name: IdStr
-    kind: Literal["swav", "autoencoder"] = "swav"
+    kind: TrainMethodName = DEFAULT_TRAIN_METHOD  # type: ignore[valid-type]
     epochs: int = Field(5, ge=1, le=10_000)
     fps: float = Field(10.0, ge=0)
     width: int = Field(100, ge=0, le=8192)
