@@ -61,6 +61,7 @@ class Readiness:
         self._checking: tuple[str, float] | None = None
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._first = threading.Event()
         self._thread: threading.Thread | None = None
 
     @classmethod
@@ -85,13 +86,18 @@ class Readiness:
                 self.results[name] = result
                 self._checking = None
 
-    def start(self) -> None:
+    def start(self, first_wait_s: float = 2.0) -> None:
+        """Check in the background from now on; wait up to ``first_wait_s`` for the first
+        round (healthy dependencies answer at once; a dead one must not hold up the start)."""
+        self._first = threading.Event()
         self._thread = threading.Thread(target=self._run, name="readiness", daemon=True)
         self._thread.start()
+        self._first.wait(first_wait_s)
 
     def _run(self) -> None:
         while not self._stop.is_set():
             self.check_now()
+            self._first.set()
             self._stop.wait(self.interval_s)
 
     def stop(self) -> None:

@@ -26,7 +26,7 @@ from farpoint.security.install import secure_app
 from farpoint.security.responses import error_body, error_code
 from services.common.context import ServiceContext
 from services.common.metrics import HTTP_REQUESTS
-from services.common.worker_app import add_probes
+from services.common.probes import Readiness, add_probes
 from services.gateway.routes import ROUTERS
 
 log = logging.getLogger(__name__)
@@ -88,13 +88,17 @@ def _openapi_with_limits(app: FastAPI, max_k: int) -> None:
 
 
 def create_app(ctx: ServiceContext) -> FastAPI:
+    readiness = Readiness.for_context(ctx, ctx.settings.jobs.readiness_interval_s)
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         try:
             ctx.ensure_topics()
         except FarpointError as exc:  # the bus may come up later; publishing will retry
             log.warning("could not create topics at start: %s", exc)
+        readiness.start()
         yield
+        readiness.stop()
         ctx.bus.close()
 
     app = FastAPI(
@@ -104,7 +108,7 @@ def create_app(ctx: ServiceContext) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.ctx = ctx  # read by services.gateway.deps.get_ctx
-    add_probes(app, lambda: True)
+    add_probes(app, readiness.ready)  # 503 while the broker, store or database is unreachable
     # API keys, /v1/keys, body-size limits, audit log (docs/security.md)
     secure_app(app, ctx.store, ctx.settings.security, upload_limit=ctx.max_upload_bytes)
     add_error_handlers(app)

@@ -139,15 +139,16 @@ def create_selection_job(
 ) -> str:
     """Check k and the tenant's quota, then the media and model; record and announce the job."""
     check_k(spec.k, limits)
-    enforce_job_quota(ctx.store, tenant, limits)
+    if ctx.records is None:  # else create() claims the slot atomically in the records
+        enforce_job_quota(ctx.store, tenant, limits)
     for mid in spec.media_ids:
         get_media_info(ctx.store, tenant, mid)  # NotFoundError("unknown media ...")
     if spec.embedder in NEEDS_MODEL and not spec.model:
         raise InputError(f"embedder {spec.embedder!r} needs a model (train one first)")
     if spec.model and not model_exists(ctx.store, tenant, spec.model):
         raise NotFoundError(f"unknown model {spec.model!r}")
-    state = JobState(ctx.store, tenant)
-    job_id = state.create("select", spec.model_dump())
+    state = ctx.jobs(tenant)
+    job_id = state.create("select", spec.model_dump(), max_active=limits.max_concurrent_jobs)
     _announce(ctx, state, job_id, ctx.topics.job_requested, pb.JobRequested(spec=spec.to_proto()))
     return job_id
 
@@ -156,11 +157,12 @@ def create_train_job(
     ctx: ServiceContext, tenant: str, spec: TrainSpec, limits: SecuritySettings
 ) -> str:
     """Check the tenant's quota and the media; record and announce the training job."""
-    enforce_job_quota(ctx.store, tenant, limits)
+    if ctx.records is None:  # else create() claims the slot atomically in the records
+        enforce_job_quota(ctx.store, tenant, limits)
     for mid in spec.media_ids:
         get_media_info(ctx.store, tenant, mid)
-    state = JobState(ctx.store, tenant)
-    job_id = state.create("train", spec.model_dump())
+    state = ctx.jobs(tenant)
+    job_id = state.create("train", spec.model_dump(), max_active=limits.max_concurrent_jobs)
     _announce(ctx, state, job_id, ctx.topics.train_requested, spec.to_proto())
     return job_id
 
@@ -169,19 +171,19 @@ def list_jobs(
     ctx: ServiceContext, tenant: str, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the tenant's jobs, oldest first, and the cursor of the next page."""
-    state = JobState(ctx.store, tenant)
+    state = ctx.jobs(tenant)
     ids, nxt = state.list(cursor, limit)
     return [state.status(i) for i in ids], nxt
 
 
 def job_status(ctx: ServiceContext, tenant: str, job_id: str) -> dict[str, Any]:
     """A job's status, or NotFoundError."""
-    return JobState(ctx.store, tenant).status(check_id(job_id, "job id"))
+    return ctx.jobs(tenant).status(check_id(job_id, "job id"))
 
 
 def cancel_job(ctx: ServiceContext, tenant: str, job_id: str) -> dict[str, Any]:
     """Cancel a job (stages skip it from now on) and return its status."""
-    state = JobState(ctx.store, tenant)
+    state = ctx.jobs(tenant)
     state.cancel(check_id(job_id, "job id"))
     return state.status(job_id)
 
@@ -190,7 +192,7 @@ def job_result(
     ctx: ServiceContext, tenant: str, job_id: str, expires_s: int = 3600
 ) -> dict[str, Any]:
     """The picks with presigned URLs to their frames, and the report's URL."""
-    state = JobState(ctx.store, tenant)
+    state = ctx.jobs(tenant)
     status = state.status(check_id(job_id, "job id"))
     if status["status"] != "succeeded":
         raise ResultNotReady(f"job {job_id} is {status['status']}; no result yet")
@@ -241,7 +243,7 @@ def job_export(
     from farpoint.export.formats import export_items, get_format, read_picks, render_export
 
     info = get_format(fmt)  # an unknown format is 422 before anything is read
-    state = JobState(ctx.store, tenant)
+    state = ctx.jobs(tenant)
     status = state.status(check_id(job_id, "job id"))
     if status["status"] != "succeeded":
         raise ResultNotReady(f"job {job_id} is {status['status']}; no result yet")

@@ -59,6 +59,7 @@ class MediaInfo:
     content_type: str
     created_ms: int
     tenant: str = DEFAULT_TENANT
+    uri: str | None = None  # s3://... when the medium references an object instead of an upload
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -263,6 +264,9 @@ class JobState:
 
     def list(self, cursor: str | None = None, limit: int = 50) -> tuple[list[str], str | None]:
         """Job ids oldest first, ``limit`` at a time; ``cursor`` is the last one seen."""
+        if self.records is not None:  # an indexed query instead of a listing of the store
+            jobs, nxt = self.records.list_jobs(self.tenant, after=cursor, limit=limit)
+            return [j.id for j in jobs], nxt
         prefix = job_index_prefix(self.tenant)
         names: list[str] = []
         more = False
