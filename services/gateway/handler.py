@@ -83,6 +83,42 @@ def get_media(ctx: ServiceContext, tenant: str, media_id: str) -> MediaInfo:
     return get_media_info(ctx.store, tenant, check_id(media_id, "media id"))
 
 
+def import_media(
+    ctx: ServiceContext, tenant: str, uri: str, limits: SecuritySettings
+) -> list[MediaInfo]:
+    """Register the objects at or under ``uri`` as media that reference them (no copy): only
+    under the tenant's allowed prefixes (``SecuritySettings.input_prefixes``, else 403), each
+    sniffed like an upload (415 for another kind), at most one job's worth of media."""
+    from farpoint.ingest import is_media
+    from farpoint.ingest.remote import check_allowed, expand_remote, open_remote
+    from farpoint.jobs.spec import MAX_MEDIA_PER_JOB
+
+    uri = check_allowed(uri, tenant, limits.input_prefixes)
+    objects = expand_remote(uri, is_media, ctx.settings.s3)
+    if len(objects) > MAX_MEDIA_PER_JOB:
+        raise InputError(f"{uri} holds {len(objects)} media; at most {MAX_MEDIA_PER_JOB} at once")
+    out = []
+    for obj in objects:
+        with open_remote(obj, ctx.settings.s3) as f:
+            head, size = f.read(SNIFF_BYTES), f.raw.size  # type: ignore[attr-defined]
+        mt = check_media(head, limits)
+        info = MediaInfo(
+            id=new_id(),
+            filename=obj.rsplit("/", 1)[-1][:255],
+            ext=mt.ext,
+            kind=mt.kind,
+            size=size,
+            content_type=mt.mime,
+            created_ms=now_ms(),
+            tenant=tenant,
+            uri=obj,
+        )
+        put_media_info(ctx.store, info)
+        out.append(info)
+    log.info("tenant %s: %d media referenced under %s", tenant, len(out), uri)
+    return out
+
+
 def presign_upload(
     ctx: ServiceContext, tenant: str, filename: str, expires_s: int = 3600
 ) -> dict[str, Any]:

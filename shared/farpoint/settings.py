@@ -125,6 +125,10 @@ class SecuritySettings(BaseModel):
     max_concurrent_jobs: int = Field(8, ge=1)
     presign_expiry_s: int = Field(900, ge=1, le=7 * 24 * 3600)
     key_cache_s: float = Field(10.0, ge=0.0)
+    # Bucket prefixes a tenant's media may reference instead of uploads (POST
+    # /v1/media/imports); "{tenant}" stands for the caller's tenant, e.g.
+    # '["s3://raw-videos/{tenant}/"]'. Empty: referencing buckets is refused (403).
+    input_prefixes: list[str] = Field(default_factory=list)
 
 
 class DatabaseSettings(BaseModel):

@@ -127,7 +127,7 @@ def test_select_on_a_prefix_equals_select_on_a_local_copy(
         _name(r["source"]) for r in on_disk["inputs"]
     )
     # Streamed, not downloaded: farpoint's cache folder stayed empty.
-    assert [p for p in s3_env.rglob("*") if p.is_file()] == []
+    assert [p for p in (s3_env / "farpoint").rglob("*") if p.is_file()] == []
 
 
 def test_expand_lists_media_sorted_and_a_single_object(
@@ -185,3 +185,76 @@ def test_a_missing_bucket_is_not_created(
     probe = S3Store(s3_settings, bucket=BUCKET)
     assert not probe._client.bucket_exists(bucket)
     assert main(["select", "s3://", "-k", "2", "--embedder", "pixels", "-q"]) == 2
+
+
+def test_rest_jobs_reference_a_bucket_prefix(
+    s3_env: Path, s3_settings: S3Settings, unique_name: str, tmp_path: Path
+) -> None:
+    """POST /v1/media/imports references the objects under a prefix (only under the tenant's
+    allowed prefixes); a job on them streams from the bucket and picks what ``farpoint select``
+    picks on a local copy."""
+    from fastapi.testclient import TestClient
+
+    from farpoint.bus.memory import MemoryBus
+    from farpoint.pipeline import select
+    from farpoint.settings import SecuritySettings, Settings
+    from farpoint.store.local import LocalStore
+    from services.common.allinone import start_workers, stop_workers
+    from services.common.context import ServiceContext
+    from services.gateway.app import create_app
+    from tests.unit.test_services_flow import wait_done
+
+    store = S3Store(s3_settings, bucket=BUCKET)
+    local = tmp_path / "local"
+    local.mkdir()
+    files = {"a_bikes.mp4": bikes_small(), "b_street.jpg": fixture_images()[0]}
+    for name, src in files.items():
+        store.put_file(f"default/{unique_name}/{name}", src)
+        (local / name).write_bytes(src.read_bytes())
+    security = SecuritySettings(auth_enabled=False, input_prefixes=[f"s3://{BUCKET}/{{tenant}}/"])
+    ctx = ServiceContext(
+        settings=Settings(cache_dir=tmp_path / "cache", security=security, s3=s3_settings),
+        store=LocalStore(tmp_path / "jobs"),
+        bus=MemoryBus(default_partitions=2),
+        max_upload_bytes=5 * 1024 * 1024,
+    )
+    settings = dict(embedder="pixels", normalize="pca", fps=5.0, width=64, seed=4)
+    loops = start_workers(ctx)
+    try:
+        with TestClient(create_app(ctx)) as client:
+            uri = f"s3://{BUCKET}/default/{unique_name}/"
+            r = client.post("/v1/media/imports", json={"uri": uri})
+            assert r.status_code == 201, r.text
+            media = r.json()["items"]
+            assert [m["uri"] for m in media] == [uri + n for n in files]
+            assert [m["kind"] for m in media] == ["video", "image"]
+            assert media[0]["size"] == bikes_small().stat().st_size
+            ids = [m["id"] for m in media]
+            r = client.post("/v1/jobs", json={"media_ids": ids, "k": 6, **settings})
+            assert r.status_code == 201, r.text
+            job = r.json()["id"]
+            assert wait_done(client, job, timeout_s=300)["status"] == "succeeded"
+            items = client.get(f"/v1/jobs/{job}/result").json()["items"]
+            # refused: another tenant's prefix, outside every prefix, a bad URI
+            for bad, status in (
+                (f"s3://{BUCKET}/other-tenant/{unique_name}/", 403),
+                (f"s3://{BUCKET}/{unique_name}/", 403),
+                ("s3://../x", 422),
+                ("http://example.com/x.mp4", 422),
+            ):
+                r = client.post("/v1/media/imports", json={"uri": bad})
+                assert r.status_code == status, (bad, r.text)
+    finally:
+        stop_workers(loops)
+    ref = select(sorted(local.iterdir()), 6, frames=False, report=False, **settings)
+    name_of = {m["id"]: Path(m["uri"]).name for m in media}
+    assert [(name_of[i["media_id"]], i["frame_index"], i["rank"]) for i in items] == [
+        (Path(p.source).name, p.frame_index, p.rank) for p in ref.picks
+    ]
+    assert all(i["url"] for i in items)  # the export's second pass read the bucket too
+    assert [p for p in (s3_env / "farpoint").rglob("*") if p.is_file()] == []  # and copied nothing
+    # Nothing referenced is refused when no prefix is allowed (the default).
+    ctx.settings.security.input_prefixes = []
+    with TestClient(create_app(ctx)) as client:
+        r = client.post("/v1/media/imports", json={"uri": uri})
+        assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"

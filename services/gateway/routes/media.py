@@ -10,7 +10,7 @@ from farpoint.security.responses import error_responses
 from services.gateway import handler
 from services.gateway.deps import Ctx, Limits, MediaId, ReaderTenant, WriterTenant
 from services.gateway.routes.common import READ, WRITE
-from services.gateway.schemas import MediaOut, PresignIn, PresignOut
+from services.gateway.schemas import MediaImportIn, MediaList, MediaOut, PresignIn, PresignOut
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
@@ -28,6 +28,20 @@ def upload(
     from the bytes (never the name); over the size limit is 413, another type 415."""
     info = handler.upload_media(ctx, t, file.file, file.filename, limits, file.size)
     return MediaOut(**info.as_dict())
+
+
+@router.post(
+    "/imports",
+    response_model=MediaList,
+    status_code=201,
+    responses=error_responses(*WRITE, 400, 404, 415, 422),
+)
+def import_media(body: MediaImportIn, ctx: Ctx, t: WriterTenant, limits: Limits) -> MediaList:
+    """Reference media in a bucket instead of uploading them: every video, image and archive at
+    or under ``uri`` becomes a medium that jobs stream from the bucket (no copy). Only under the
+    tenant's allowed prefixes (403 otherwise); each object is sniffed like an upload (415)."""
+    infos = handler.import_media(ctx, t, body.uri, limits)
+    return MediaList(items=[MediaOut(**i.as_dict()) for i in infos])
 
 
 @router.post(

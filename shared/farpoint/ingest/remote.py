@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +26,7 @@ from farpoint.errors import DecodeError, InputError, NotFoundError
 from farpoint.store.uri import is_s3_uri, parse_s3_uri
 
 if TYPE_CHECKING:
+    from farpoint.settings import S3Settings
     from farpoint.store.s3 import S3Store
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,7 @@ READ_BUFFER = 4 * 1024 * 1024  # bytes per ranged GET while decoding a video
 
 __all__ = [
     "S3ObjectReader",
+    "check_allowed",
     "expand_remote",
     "is_remote",
     "open_remote",
@@ -54,18 +56,38 @@ def _store(bucket: str, settings_json: str) -> S3Store:
     return S3Store(S3Settings.model_validate_json(settings_json), bucket, ensure_bucket=False)
 
 
-def store_for(bucket: str) -> S3Store:
-    """A read-only view of ``bucket`` on the configured S3 server (one client per bucket)."""
-    from farpoint.settings import get_settings
+def store_for(bucket: str, s3: S3Settings | None = None) -> S3Store:
+    """A read-only view of ``bucket`` on the S3 server of ``s3`` (default: the process's
+    settings); one client per bucket."""
+    if s3 is None:
+        from farpoint.settings import get_settings
 
-    return _store(bucket, get_settings().s3.model_dump_json())
+        s3 = get_settings().s3
+    return _store(bucket, s3.model_dump_json())
 
 
-def expand_remote(uri: str, keep: Callable[[str], bool]) -> list[str]:
+def check_allowed(uri: str, tenant: str, prefixes: Sequence[str]) -> str:
+    """``uri`` (normalized) when it lies under one of ``prefixes`` for ``tenant`` (``{tenant}``
+    in a prefix is replaced by it; a prefix always ends at a ``/``), else ForbiddenError."""
+    from farpoint.security.errors import ForbiddenError
+
+    bucket, key = parse_s3_uri(uri)
+    norm = f"s3://{bucket}/{key}"
+    for rule in prefixes:
+        allowed = rule.replace("{tenant}", tenant)
+        allowed = allowed if allowed.endswith("/") else allowed + "/"
+        if norm.startswith(allowed) or norm + "/" == allowed:
+            return norm
+    raise ForbiddenError(f"{norm} is not under a bucket prefix this tenant may read")
+
+
+def expand_remote(
+    uri: str, keep: Callable[[str], bool], s3: S3Settings | None = None
+) -> list[str]:
     """``s3://b/key`` -> ``[uri]`` when that object exists; else the objects under the prefix
     ``key`` (``key/`` for a folder-like prefix) for which ``keep(name)`` holds, sorted by key."""
     bucket, key = parse_s3_uri(uri)
-    store = store_for(bucket)
+    store = store_for(bucket, s3)
     if key and not key.endswith("/") and store.exists(key):
         return [uri]
     prefix = key if not key or key.endswith("/") else key + "/"
@@ -123,12 +145,13 @@ class S3ObjectReader(io.RawIOBase):
         return len(data)
 
 
-def open_remote(uri: str) -> io.BufferedReader:
-    """A buffered, seekable binary stream over the object at ``uri`` (for PyAV, zip, tar)."""
+def open_remote(uri: str, s3: S3Settings | None = None) -> io.BufferedReader:
+    """A buffered, seekable binary stream over the object at ``uri`` (for PyAV, zip, tar);
+    its ``.raw`` is the :class:`S3ObjectReader` (``.raw.size``: the object's size)."""
     bucket, key = parse_s3_uri(uri)
     if not key or key.endswith("/"):
         raise InputError(f"{uri}: names a prefix, not an object")
-    reader = S3ObjectReader(store_for(bucket), key)
+    reader = S3ObjectReader(store_for(bucket, s3), key)
     if reader.size == 0:
         raise DecodeError(f"{uri}: empty object")
     return io.BufferedReader(reader, buffer_size=READ_BUFFER)

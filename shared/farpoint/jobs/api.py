@@ -21,6 +21,8 @@ __all__ = [
     "ErrorOut",
     "JobList",
     "JobOut",
+    "MediaImportIn",
+    "MediaList",
     "MediaOut",
     "ModelList",
     "ModelOut",
@@ -41,6 +43,25 @@ class MediaOut(BaseModel):
     kind: str = Field(description="video | image | archive (sniffed from the bytes)")
     size: int
     created_ms: int
+    uri: str | None = Field(
+        None, description="the object a referenced medium reads from (s3://...); null: uploaded"
+    )
+
+
+class MediaImportIn(BaseModel):
+    """Reference media in a bucket instead of uploading them."""
+
+    uri: str = Field(
+        min_length=6,
+        max_length=1024,
+        pattern=r"^s3://",
+        description="s3://bucket/prefix/ (every video, image and archive under it, sorted by "
+        "key) or s3://bucket/key; must lie under a prefix the tenant may read",
+    )
+
+
+class MediaList(BaseModel):
+    items: list[MediaOut]
 
 
 class PresignIn(BaseModel):

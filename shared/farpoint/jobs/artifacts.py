@@ -29,11 +29,18 @@ def load_spec(store: Store, keys: JobKeys) -> SelectionSpec:
     return SelectionSpec(**job["spec"])
 
 
-def fetch_media(store: Store, tenant: str, media_ids: Sequence[str], folder: Path) -> list[Path]:
-    """Download each medium to ``folder/<media_id><ext>`` (the name decides how it is decoded)."""
-    paths = []
+def fetch_media(
+    store: Store, tenant: str, media_ids: Sequence[str], folder: Path
+) -> list[Path | str]:
+    """Download each uploaded medium to ``folder/<media_id><ext>`` (the name decides how it is
+    decoded); a medium that references an object (``s3://...``, POST /v1/media/imports) is
+    returned as its URI, which ingest streams without a copy (:mod:`farpoint.ingest.remote`)."""
+    paths: list[Path | str] = []
     for mid in media_ids:
         info = get_media_info(store, tenant, mid)
+        if info.uri:
+            paths.append(info.uri)
+            continue
         path = folder / f"{mid}{info.ext}"
         if not path.exists() or path.stat().st_size != info.size:
             store.get_file(MediaKeys(tenant, mid).original, path)

@@ -4,9 +4,12 @@ local file (models, vectors)."""
 from __future__ import annotations
 
 import hashlib
+import re
 from pathlib import Path
 
 from farpoint.errors import InputError, NotFoundError
+
+_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")  # S3 bucket naming rules
 
 
 def is_s3_uri(uri: str | Path) -> bool:
@@ -20,7 +23,8 @@ def parse_s3_uri(uri: str) -> tuple[str, str]:
     if not is_s3_uri(uri):
         raise InputError(f"bad object URI {uri!r}; expected s3://bucket/key")
     bucket, _, key = uri[5:].partition("/")
-    if not bucket or key.startswith("/") or any(p in (".", "..") for p in key.split("/")):
+    bad_key = key.startswith("/") or any(p in (".", "..") for p in key.split("/"))
+    if not _BUCKET.match(bucket) or ".." in bucket or bad_key:
         raise InputError(f"bad object URI {uri!r}; expected s3://bucket/key")
     return bucket, key
 
