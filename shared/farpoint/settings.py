@@ -11,9 +11,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -153,6 +160,12 @@ class DatabaseSettings(BaseModel):
     def _url_from_file(self) -> DatabaseSettings:
         if self.url_file is not None:
             self.url = SecretStr(_read_secret(self.url_file, "the database URL"))
+        if self.url is not None:
+            # postgresql:// (what CloudNativePG and managed services hand out) means psycopg 3
+            url = self.url.get_secret_value()
+            for plain in ("postgresql://", "postgres://"):
+                if url.startswith(plain):
+                    self.url = SecretStr("postgresql+psycopg://" + url[len(plain) :])
         return self
 
 
@@ -176,6 +189,22 @@ class JobSettings(BaseModel):
 
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]
+LOG_LEVELS: tuple[str, ...] = get_args(LogLevel)
+
+
+def parse_log_level(value: str) -> str:
+    """``FARPOINT_LOG_LEVEL`` (the one log-level variable: the services through
+    :attr:`Settings.log_level`, the one-shot CLI commands through :mod:`farpoint.cli`), any case.
+
+    Raises :class:`ValueError` with a one-line message naming the choices.
+    """
+    level = value.strip().lower()
+    if level not in LOG_LEVELS:
+        raise ValueError(
+            f"FARPOINT_LOG_LEVEL={value!r} is not a log level; use one of "
+            f"{', '.join(LOG_LEVELS)} (any case)"
+        )
+    return level
 
 
 class Settings(BaseSettings):
@@ -207,7 +236,7 @@ class Settings(BaseSettings):
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower(cls, value: object) -> object:
-        return value.strip().lower() if isinstance(value, str) else value
+        return parse_log_level(value) if isinstance(value, str) else value
 
     @field_validator("service", mode="before")
     @classmethod
@@ -217,5 +246,18 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (cached; tests build their own :class:`Settings`)."""
-    return Settings()
+    """The process-wide settings (cached; tests build their own :class:`Settings`).
+
+    A variable that does not validate is a :class:`~farpoint.errors.ConfigError` (exit code 4)
+    whose one-line message names the variable, not a multi-line pydantic report.
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        from farpoint.errors import ConfigError
+
+        problems = []
+        for err in exc.errors():
+            name = "FARPOINT_" + "__".join(str(part) for part in err["loc"]).upper()
+            problems.append(f"{name}: {err['msg']}")
+        raise ConfigError("bad setting: " + "; ".join(problems)) from None

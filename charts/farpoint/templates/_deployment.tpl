@@ -106,6 +106,13 @@ spec:
                   key: {{ $v.s3.accessKeyKey }}
             - name: FARPOINT_S3__SECRET_KEY_FILE
               value: /var/run/secrets/farpoint/s3/secret-key
+            {{- if $v.database.existingSecret }}
+            - name: FARPOINT_DATABASE__URL
+              valueFrom:
+                secretKeyRef:
+                  name: {{ $v.database.existingSecret }}
+                  key: {{ $v.database.urlKey }}
+            {{- end }}
             {{- if $v.kafka.sasl.enabled }}
             - name: FARPOINT_KAFKA__SASL_PASSWORD_FILE
               value: /var/run/secrets/farpoint/kafka-sasl/password
