@@ -21,6 +21,8 @@ def _cell(setting: str, k: int, accs: dict[str, list[float]]) -> dict:
         "dataset": "d",
         "setting": setting,
         "k": k,
+        "pool_size": 100,
+        "note": "synthetic",
         "summary": [r.summary(base) for r in runs.values()],
     }
 
@@ -77,3 +79,44 @@ def test_tables_render_the_checks() -> None:
     assert "| imagenet+pca+a | 1/2 |" in ranking_table(cells)
     sp = space_tables(cells)
     assert "**imagenet+pca**" in sp and "| d / redundant / 2 |" in sp
+
+
+def test_from_json_merges_runs_and_adds_candidate_checks(tmp_path) -> None:
+    from farpoint.cli import build_parser
+    from farpoint.eval.cli import run
+    from farpoint.eval.report import write_results
+
+    def result(cells: list, cmd: str) -> dict:
+        return {
+            "command": cmd,
+            "machine": "m",
+            "probe": "p",
+            "iterations": 20,
+            "seconds": 2.0,
+            "methods": ["random", "imagenet+pca+a"],
+            "cells": cells,
+            "video": None,
+            "notes": [],
+        }
+
+    c1 = _cell("balanced", 10, {"random": RAND, "imagenet+pca+a": _plus(0.12)})
+    c2 = _cell("long-tailed", 10, {"random": RAND, "imagenet+pca+a": _plus(0.01)})
+    _, j1 = write_results(result([c1], "farpoint eval --datasets d"), tmp_path / "a")
+    _, j2 = write_results(result([c2], "farpoint eval --settings long-tailed"), tmp_path / "b")
+    args = build_parser().parse_args(
+        [
+            "eval",
+            "--from-json",
+            f"{j1},{j2}",
+            "--candidates",
+            "imagenet+pca+a",
+            "--out",
+            str(tmp_path / "m"),
+        ]
+    )
+    assert run(args) == 0
+    md = (tmp_path / "m" / "eval.md").read_text()
+    assert "Default candidate: `imagenet+pca+a`" in md
+    assert "| d / balanced / 1 per class (k=10) | +12" in md
+    assert "| d / long-tailed / 1 per class (k=10) | +1" in md and "**no**" in md
+    assert "--datasets d ; farpoint eval --settings long-tailed" in md

@@ -125,6 +125,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="torch CPU threads (default: min(2, cores)); 1 when sharing the CPU",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.add_argument(
+        "--from-json",
+        type=_csv,
+        default=None,
+        help="re-render (and merge) the eval.json files of earlier runs instead of running; "
+        "with --candidates, adds their cell-by-cell checks",
+    )
 
 
 def _budgets(spec: list[str] | None, datasets: list[str]) -> dict[str, list[int]]:
@@ -179,6 +186,15 @@ def _machine() -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.from_json:
+        from farpoint.eval.report import merge_results, write_results
+
+        merged = merge_results(args.from_json)
+        if args.candidates:
+            merged["candidates"] = list(args.candidates)
+        md, js = write_results(merged, args.out)
+        sys.stdout.write(f"wrote {md} and {js}\n")
+        return 0
     import torch
 
     from farpoint.embed.base import resolve_device

@@ -229,6 +229,34 @@ def render_markdown(result: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def merge_results(paths: list[str]) -> dict[str, Any]:
+    """Several runs' eval.json as one result: cells concatenated in order, the first video
+    table kept, every command listed."""
+    from farpoint.errors import NotFoundError
+
+    runs = []
+    for p in paths:
+        if not Path(p).exists():
+            raise NotFoundError(f"{p}: no such eval.json")
+        runs.append(json.loads(Path(p).read_text()))
+    first = runs[0]
+    methods: list[str] = []
+    for r in runs:
+        methods += [m for m in r["methods"] if m not in methods]
+    return {
+        "command": " ; ".join(r["command"] for r in runs),
+        "machine": first["machine"],
+        "probe": first["probe"],
+        "iterations": first["iterations"],
+        "methods": methods,
+        "candidates": first.get("candidates", []),
+        "seconds": sum(r["seconds"] for r in runs),
+        "cells": [c for r in runs for c in r["cells"]],
+        "video": next((r["video"] for r in runs if r.get("video")), None),
+        "notes": [n for r in runs for n in r.get("notes", [])],
+    }
+
+
 def write_results(result: dict[str, Any], out: str | Path) -> tuple[Path, Path]:
     """``out`` is a directory (writes eval.md + eval.json) or a ``.md`` path (json beside it)."""
     p = Path(out)
