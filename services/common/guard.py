@@ -29,7 +29,7 @@ from farpoint.bus.worker import is_poison
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import event_id, make_event, parse_event
 from services.common.context import ServiceContext
-from services.common.metrics import MESSAGES, STAGE_SECONDS
+from services.common.metrics import DEAD_LETTERS, JOBS_FAILED, MESSAGES, STAGE_SECONDS
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,14 @@ def fail_job(
     stage: str,
     reason: str,
     headers: dict[str, str] | None = None,
+    service: str = "",
+    cause: str = "poison",
 ) -> bool:
     """Mark the job failed (store and records) and announce ``JobFailed`` on ``jobs.done``;
     True when this call failed it (an already ended job keeps its first end)."""
     if not ctx.jobs(tenant).fail(job_id, stage, reason):
         return False
+    JOBS_FAILED.labels(service, stage, cause).inc()
     log.warning("job %s failed in %s: %s", job_id, stage, reason)
     ctx.bus.publish(
         ctx.topics.job_done,
@@ -106,7 +109,16 @@ class GuardedHandler:
         except Exception as exc:
             MESSAGES.labels(self.service, "failed").inc()
             if is_poison(exc):
-                fail_job(self.ctx, tenant, job_id, self.stage, _reason(exc), message.headers)
+                fail_job(
+                    self.ctx,
+                    tenant,
+                    job_id,
+                    self.stage,
+                    _reason(exc),
+                    message.headers,
+                    self.service,
+                    "poison",
+                )
             raise
         finally:
             beat.set()
@@ -137,11 +149,21 @@ class GuardedHandler:
 
     def on_give_up(self, message: Message, exc: BaseException) -> None:
         """The worker gives up on ``message`` (dead-letters it): fail its job, if it has one."""
+        DEAD_LETTERS.labels(self.service).inc()
         try:
             ev, _ = parse_event(message.value, *self.expected)
         except Exception:
             return  # not one of ours: nothing to fail
-        fail_job(self.ctx, ev.job.tenant, ev.job.job_id, self.stage, _reason(exc), message.headers)
+        fail_job(
+            self.ctx,
+            ev.job.tenant,
+            ev.job.job_id,
+            self.stage,
+            _reason(exc),
+            message.headers,
+            self.service,
+            "gave_up",
+        )
 
 
 def guarded(

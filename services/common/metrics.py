@@ -16,6 +16,14 @@ STAGE_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
 )
 FRAMES = Counter("farpoint_frames_total", "Frames processed, by service", ["service"])
+JOBS_FAILED = Counter(
+    "farpoint_jobs_failed_total",
+    "Jobs failed, by service, stage and cause (poison, gave_up: retries spent, watchdog)",
+    ["service", "stage", "cause"],
+)
+DEAD_LETTERS = Counter(
+    "farpoint_dead_letters_total", "Messages given up on (dead-lettered), by service", ["service"]
+)
 HTTP_REQUESTS = Counter(
     "farpoint_http_requests_total", "Gateway requests by route and status", ["route", "status"]
 )

@@ -28,7 +28,7 @@ def sweep(ctx: ServiceContext, stall_timeout_s: float, now_ms: int | None = None
         stages = ctx.records.stages(job.tenant, job.id)
         last = max(stages.values(), key=lambda s: s.updated_ms).stage if stages else "queued"
         reason = f"no progress for {stall_timeout_s:g} s (watchdog)"
-        if fail_job(ctx, job.tenant, job.id, last, reason):
+        if fail_job(ctx, job.tenant, job.id, last, reason, None, "watchdog", "watchdog"):
             failed.append(job.id)
     return failed
 

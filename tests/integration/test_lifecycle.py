@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from prometheus_client import REGISTRY
 
 from farpoint.bus.base import Message
 from farpoint.bus.kafka import KafkaBus
@@ -94,6 +95,8 @@ def test_an_unexpected_stage_error_fails_the_job_within_a_minute(ctx: ServiceCon
         raise RuntimeError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     handler = guarded(ctx, "embedding", "embedding", ("shard_ready",), embed)
+    failed_label = {"service": "embedding", "stage": "embedding", "cause": "gave_up"}
+    failed_before = REGISTRY.get_sample_value("farpoint_jobs_failed_total", failed_label) or 0.0
     loop = WorkerLoop(ctx, "embedding", [ctx.topics.shard_ready], handler, restart_pause_s=0.5)
     t0 = time.monotonic()
     ctx.bus.publish(
@@ -125,6 +128,12 @@ def test_an_unexpected_stage_error_fails_the_job_within_a_minute(ctx: ServiceCon
     assert [(e.job_failed.stage, e.job_failed.reason) for e in failed] == [
         ("embedding", rec.reason)
     ]
+    assert REGISTRY.get_sample_value("farpoint_jobs_failed_total", failed_label) == (
+        failed_before + 1
+    )
+    assert (
+        REGISTRY.get_sample_value("farpoint_dead_letters_total", {"service": "embedding"}) or 0
+    ) >= 1
     # The slot is free again, and the dead-lettered message does not come back.
     _job(ctx, tenant, max_active=1)
     assert loop.handled == 1
