@@ -16,9 +16,21 @@ Python API::
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
+
+# numba's compiled code (the selection engine, dedup, UMAP, pynndescent) persists in the
+# environment that holds the packages: <venv>/var/numba-cache, warmed by `make setup`
+# (`python -m farpoint.warmup`), so a first call loads machine code instead of compiling it.
+# Set here, before anything imports numba, because every farpoint process (the CLI, the
+# services, the tests, the Python API) imports this package first; a `.pth` file would change
+# every Python program of the venv instead. NUMBA_CACHE_DIR set by the caller wins; outside a
+# virtualenv numba keeps its own default (__pycache__ or ~/.cache). See farpoint.jitcache.
+if sys.prefix != sys.base_prefix:
+    os.environ.setdefault("NUMBA_CACHE_DIR", os.path.join(sys.prefix, "var", "numba-cache"))
 
 if TYPE_CHECKING:  # pragma: no cover
     from farpoint.export.formats import export_result

@@ -131,11 +131,10 @@ def _quality_filter(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from farpoint.embed.base import DEFAULT_EMBEDDER
-    from farpoint.embed.base import REGISTRY as EMBEDDERS
-    from farpoint.normalize import DEFAULT_NORMALIZE
-
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``command``, only that command's arguments are filled in
+    (the others stay listed with their help), so ``farpoint select-vectors`` never imports what
+    ``train`` or ``serve`` need (torch, FastAPI): seconds of start-up per process."""
     parser = argparse.ArgumentParser(
         prog="farpoint",
         description="Pick the most valuable frames and images to label.",
@@ -143,8 +142,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"farpoint {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks and debug logs")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
+        ("select", "pick the K most diverse frames of videos / images", _select_arguments),
+        ("export", "write a select result for labeling tools (COCO, CVAT, ...)", _export_arguments),
+        ("select-vectors", "pick K rows of your own embeddings (.npy)", _select_vectors_arguments),
+    ]
+    commands += _module_commands(None if command is None else {command})
+    for name, help_text, fill in commands:
+        p = sub.add_parser(name, help=help_text)
+        if command is None or name == command:
+            fill(p)
+    return parser
 
-    p = sub.add_parser("select", help="pick the K most diverse frames of videos / images")
+
+def _select_arguments(p: argparse.ArgumentParser) -> None:
+    from farpoint.embed.base import DEFAULT_EMBEDDER
+    from farpoint.embed.base import REGISTRY as EMBEDDERS
+    from farpoint.normalize import DEFAULT_NORMALIZE
+
     p.add_argument(
         "inputs",
         nargs="+",
@@ -192,12 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_selection_options(p, DEFAULT_NORMALIZE)
     p.set_defaults(func=cmd_select)
 
-    p = sub.add_parser("export", help="write a select result for labeling tools (COCO, CVAT, ...)")
+
+def _export_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("result", metavar="MANIFEST_DIR", help="the output folder of farpoint select")
     _add_export_options(p, "--format", "all")
     p.set_defaults(func=cmd_export)
 
-    p = sub.add_parser("select-vectors", help="pick K rows of your own embeddings (.npy)")
+
+def _select_vectors_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("vectors", help="an (n, d) float array in .npy")
     p.add_argument("--labeled", default=None, help="already-labeled vectors (.npy, same d)")
     p.add_argument(
@@ -208,11 +225,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true")
     _add_selection_options(p, "none")
     p.set_defaults(func=cmd_select_vectors)
-
-    for name, help_text, adder in _module_commands():
-        p = sub.add_parser(name, help=help_text)
-        adder(p)
-    return parser
 
 
 # Commands whose code lives in its own module. Each such module has ``add_arguments(parser)``
@@ -226,10 +238,16 @@ MODULE_COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _module_commands() -> list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]]:
-    """The :data:`MODULE_COMMANDS`, each as (name, help, a function that fills its parser)."""
+def _module_commands(
+    wanted: set[str] | None = None,
+) -> list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]]:
+    """The :data:`MODULE_COMMANDS`, each as (name, help, a function that fills its parser).
+    Only the ``wanted`` ones (default: all) are imported; the others fill nothing."""
     out: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = []
     for name, module, help_text in MODULE_COMMANDS:
+        if wanted is not None and name not in wanted:
+            out.append((name, help_text, lambda p: None))
+            continue
         mod = importlib.import_module(module)
         adder, runner = mod.add_arguments, mod.run
 
@@ -239,6 +257,11 @@ def _module_commands() -> list[tuple[str, str, Callable[[argparse.ArgumentParser
 
         out.append((name, help_text, add))
     return out
+
+
+def _command_in(argv: list[str]) -> str:
+    """The command ``argv`` names (its first word that is not an option), or ``""``."""
+    return next((a for a in argv if not a.startswith("-")), "")
 
 
 def cmd_select(args: argparse.Namespace) -> int:
@@ -353,18 +376,34 @@ def cmd_select_vectors(args: argparse.Namespace) -> int:
 
 
 def _setup_logging(debug: bool) -> None:
-    level = (
-        logging.DEBUG if debug else logging.getLevelName(os.environ.get("FARPOINT_LOG", "WARNING"))
-    )
+    """Log to stderr at ``FARPOINT_LOG_LEVEL`` (any case; the services read the same variable),
+    default warning; ``--debug`` wins. A bad value is a configuration error (exit 4)."""
+    level = "warning"
+    value = os.environ.get("FARPOINT_LOG_LEVEL", "")
+    if value.strip():
+        from farpoint.errors import ConfigError
+        from farpoint.settings import parse_log_level
+
+        try:
+            level = parse_log_level(value)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
     logging.basicConfig(
-        level=level, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=logging.DEBUG if debug else level.upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
     )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
-    _setup_logging(args.debug)
+    try:
+        _setup_logging(args.debug)
+    except FarpointError as exc:
+        sys.stderr.write(f"farpoint: error: {exc.message}\n")
+        return exc.exit_code
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)
         return 2

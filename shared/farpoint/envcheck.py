@@ -25,9 +25,7 @@ DELIMITER = "__"
 
 # FARPOINT_* variables read outside Settings, each with its reader. Keep this small: a new
 # setting belongs in farpoint.settings. `farpoint serve` reads nothing outside Settings.
-OTHER_VARIABLES: dict[str, str] = {
-    "FARPOINT_LOG": "farpoint.cli: log level of the one-shot commands (select, train, ...)",
-}
+OTHER_VARIABLES: dict[str, str] = {}
 
 
 def _models_in(annotation: object) -> list[type[BaseModel]]:

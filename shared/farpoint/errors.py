@@ -35,6 +35,11 @@ class NotFoundError(FarpointError):
     http_status = 404
 
 
+class MissingInputError(NotFoundError, InputError):
+    """An input the user named (a video, a folder) does not exist: "not found" first (exit code
+    3, HTTP 404, as the README promises for every command), and an input error too."""
+
+
 class DecodeError(InputError):
     """A media file could not be decoded at all (not a video, empty, corrupt header)."""
 

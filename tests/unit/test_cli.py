@@ -22,7 +22,7 @@ CLI = REPO / ".venv" / "bin" / "farpoint"
 
 def run(*args: str | Path, timeout: float = 240) -> subprocess.CompletedProcess[str]:
     cmd = [str(CLI)] if CLI.exists() else [sys.executable, "-m", "farpoint.cli"]
-    env = {**os.environ, "FARPOINT_LOG": "ERROR"}
+    env = {**os.environ, "FARPOINT_LOG_LEVEL": "ERROR"}
     return subprocess.run(
         [*cmd, *map(str, args)], capture_output=True, text=True, timeout=timeout, env=env
     )

@@ -51,6 +51,10 @@ class UMAPReducer:
     def fit(self, x: np.ndarray) -> UMAPReducer:
         import umap  # slow import (numba): only when used
 
+        from farpoint.jitcache import cache_library_kernels
+
+        cache_library_kernels()  # UMAP's kernels compile once per environment, not per process
+
         x = np.asarray(x, np.float32)
         if x.shape[1] > PCA_PRE_DIMS:
             self.pre = PCAReducer(PCA_PRE_DIMS, self.seed).fit(x)

@@ -13,6 +13,20 @@ from typing import BinaryIO
 from farpoint.errors import InputError, NotFoundError
 
 
+def _umask() -> int:
+    """The process's umask (read without changing it where Linux allows)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
 class LocalStore:
     """Objects are files under ``root``; writes go to a temp file then ``os.replace`` (atomic)."""
 
@@ -44,6 +58,7 @@ class LocalStore:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
         written = 0
         try:
+            os.fchmod(fd, 0o666 & ~_umask())  # mkstemp makes 0600: give the usual file mode
             with os.fdopen(fd, "wb") as out:
                 while True:
                     chunk = stream.read(1 << 20)
