@@ -4,7 +4,8 @@ labeling-tool formats (COCO, Label Studio, CVAT, FiftyOne, CSV/JSON) in :mod:`.f
 from farpoint.export.formats import FORMATS, export_result, write_exports
 from farpoint.export.frames import export_frames
 from farpoint.export.manifest import Pick, write_manifest
-from farpoint.export.report import covering_radius_curve, write_report
+from farpoint.export.report import write_report
+from farpoint.selection.budget import covering_radius_curve
 
 __all__ = [
     "FORMATS",
