@@ -4,6 +4,12 @@ labeled pool, seeds, k == n, duplicates, quotas and time gaps)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -290,3 +296,52 @@ def test_bad_input_is_a_clear_error() -> None:
         select_points(x, 5, method="kcenter")
     with pytest.raises(InputError, match="larger than"):
         select_points(x, 101, method="typiclust")
+
+
+def test_cli_select_vectors_reaches_the_new_methods(tmp_path: Path) -> None:
+    x = _blobs(300, 6)
+    np.save(tmp_path / "v.npy", x)
+    env = {**os.environ, "FARPOINT_LOG_LEVEL": "ERROR"}
+    for method in ("facility", "uniform"):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "farpoint.cli",
+                "select-vectors",
+                str(tmp_path / "v.npy"),
+                "-k",
+                "6",
+                "--method",
+                method,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            env=env,
+        )
+        assert proc.returncode == 0, proc.stderr
+        picks = json.loads(proc.stdout)
+        want = select_points(x, 6, method=method, seed=0).indices.tolist()
+        assert (picks if isinstance(picks, list) else picks["indices"]) == want
+    bad = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "farpoint.cli",
+            "select-vectors",
+            str(tmp_path / "v.npy"),
+            "-k",
+            "6",
+            "--method",
+            "facility",
+            "--min-distance",
+            "0.5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=240,
+        env=env,
+    )
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines()[-1].startswith("farpoint: error: ")

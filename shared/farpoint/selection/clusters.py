@@ -1,11 +1,11 @@
 """FAISS k-means shared by ``kmeans``, ``typiclust`` and ProbCover's pseudo-labels.
 
 Lloyd's k-means (FAISS ``Kmeans``: k-means++-free random init, ``niter`` iterations, empty
-clusters re-split) fit on at most ``256 * K`` rows sampled with the seed, then every row assigned
+clusters re-split) fit on at most ``128 * K`` rows sampled with the seed, then every row assigned
 to its nearest centroid (exact, FAISS ``IndexFlatL2``, in blocks). With a labeled pool the
 clustering runs on vectors and pool together (TypiClust's ``|L| + B`` clusters), and
-``covered[c]`` says cluster ``c`` holds a labeled vector. Time O(256 K^2 d niter + n K d);
-memory O(n + K d) beyond the input (the training sample is at most 256 K rows).
+``covered[c]`` says cluster ``c`` holds a labeled vector. Time O(128 K^2 d niter + n K d);
+memory O(n + K d) beyond the input (the training sample is at most 128 K rows).
 See Johnson, Douze, Jégou, arXiv 1702.08734.
 """
 
@@ -17,7 +17,7 @@ import numpy as np
 
 from farpoint.selection.faiss_threads import faiss_threads
 
-MAX_POINTS_PER_CENTROID = 256
+MAX_POINTS_PER_CENTROID = 128
 
 
 @dataclass(frozen=True)

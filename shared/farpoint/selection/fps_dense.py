@@ -5,8 +5,10 @@ isolated junk lie farthest from everything (issue 14; BiLAF, NeurIPS 2024, Table
 below random on balanced data). This hybrid keeps FPS's coverage of rare-but-real modes and skips
 the sparsest rows: density is ``1 / mean distance to the M = 10 nearest rows`` (the kNN graph of
 :mod:`.knn`; the density estimate of TypiClust, arXiv 2202.02794), the :data:`DROP` = 10% least
-dense rows are never picked (at most ``n - k`` are dropped), and FPS (:mod:`.fps`, any backend, the
-labeled pool, quotas and time gaps as usual) runs on the rest. Cost: the kNN graph + FPS on 0.9 n.
+dense rows are never picked (at most ``n - k`` are dropped; above the exact-search size the
+neighbours come from the row's own IVF list only, ``nprobe = 1``), and FPS (:mod:`.fps`, any
+backend, the labeled pool, quotas and time gaps as usual) runs on the rest. Cost: the kNN graph
+(O(n^2 d / sqrt(n)) with IVF) + FPS on 0.9 n; memory: a copy of the kept rows + O(n M).
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ def dense_rows(x: np.ndarray, k: int, *, seed: int, drop: float = DROP) -> np.nd
     n_drop = int(min(np.floor(drop * n), n - k))
     if n_drop <= 0 or n < 3:
         return np.arange(n, dtype=np.int64)
-    sq, _ = knn_graph(x, M, seed=seed)
+    sq, _ = knn_graph(x, M, seed=seed, nprobe=1)  # approximate: a density, not a graph
     d = np.sqrt(np.where(np.isfinite(sq), sq, np.nan))
     mean = np.nan_to_num(np.nanmean(d, axis=1), nan=np.inf)
     worst = np.lexsort((np.arange(n), -mean))[:n_drop]  # largest mean distance = least dense

@@ -19,7 +19,7 @@ import numpy as np
 from farpoint.selection.faiss_threads import faiss_threads
 
 EXACT_MAX = 20_000  # rows; exact at or below this, or while n^2 d <= EXACT_WORK
-EXACT_WORK = 2e11  # multiply-adds of an exact search (BLAS: seconds on 2 cores)
+EXACT_WORK = 2e10  # multiply-adds of an exact search (BLAS: a few seconds on 2 cores)
 NPROBE = 6
 EDGE_BUDGET = 20_000_000  # graph edges a budget-scaled graph may hold (~40 B each at peak)
 FULL_EDGES = 5_000_000  # a budget-scaled graph on all rows up to this many edges
