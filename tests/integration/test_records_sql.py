@@ -77,4 +77,9 @@ def test_unreachable_database_is_a_transient_error(database_url: str) -> None:
     rec = SqlRecords(make_engine(url, connect_timeout_s=2))
     with pytest.raises(TransientError, match="records database unreachable"):
         rec.ping()
+    # Every call: a worker retries and redelivers instead of failing the job.
+    with pytest.raises(TransientError, match="records database unreachable"):
+        rec.progress("t", "j", "embedding")
+    with pytest.raises(TransientError, match="records database unreachable"):
+        rec.create_job("t", "select", {}, "j")
     rec.close()

@@ -9,13 +9,15 @@ cannot both take the last slot. Ending a job is one conditional ``UPDATE ... WHE
 
 from __future__ import annotations
 
+import functools
 import time
 import uuid
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, func, select, text, tuple_, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
 from farpoint.errors import NotFoundError, TransientError
 from farpoint.records import schema as t
@@ -73,6 +75,32 @@ def _insert(conn: Connection, table: Any) -> Any:
     if conn.dialect.name == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _unreachable(exc: DBAPIError) -> TransientError:
+    first = (str(exc.orig or exc).splitlines() or ["unreachable"])[0]
+    return TransientError(f"records database unreachable: {first}")
+
+
+def _transient(fn: F) -> F:
+    """Connection failures (a restarting server, a network cut) are TransientError: the worker
+    retries and redelivers instead of failing the job; other database errors pass unchanged."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (OperationalError, InterfaceError) as exc:
+            raise _unreachable(exc) from exc
+        except DBAPIError as exc:
+            if exc.connection_invalidated:
+                raise _unreachable(exc) from exc
+            raise
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _job(row: Any) -> Job:
@@ -475,9 +503,17 @@ class SqlRecords:
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-        except (OperationalError, DBAPIError) as exc:
-            first = (str(exc.orig or exc).splitlines() or ["unreachable"])[0]
-            raise TransientError(f"records database unreachable: {first}") from exc
+        except DBAPIError as exc:
+            raise _unreachable(exc) from exc
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+for _name in (
+    "ensure_tenant", "set_quota", "get_tenant", "add_key", "find_key", "revoke_key",
+    "create_dataset", "get_dataset", "list_datasets", "add_media", "get_media", "list_media",
+    "create_job", "get_job", "list_jobs", "active_jobs", "progress", "stages", "finish",
+    "stalled", "audit", "list_audit",
+):  # fmt: skip
+    setattr(SqlRecords, _name, _transient(getattr(SqlRecords, _name)))
