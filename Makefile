@@ -4,13 +4,14 @@ VENV_BIN := .venv/bin
 PY := $(VENV_BIN)/python
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup demo test test-unit test-integration up down infra-up infra-down \
+.PHONY: help setup demo test test-cold test-unit test-integration up down infra-up infra-down \
         chart-check chart-tools lint proto proto-check eval bench clean
 
 help:
-	@echo "make setup        create/reuse the virtualenv (.venv -> ~/.cache/farpoint/venv-py311)"
+	@echo "make setup        create/refresh this checkout's .venv (uv; numba cache warmed)"
 	@echo "make demo         set up, then pick 12 frames from a real street video; prints the report path"
-	@echo "make test         set up, start Kafka + S3 (or reuse), run all tests, stop what it started"
+	@echo "make test         set up, install test deps, start Kafka + S3 (or reuse), run all tests, stop what it started"
+	@echo "make test-cold    make test in a fresh clone with empty caches, on other ports (slow; CI)"
 	@echo "make up / down    start / stop local Kafka (KRaft) + S3 (SeaweedFS) + every service"
 	@echo "make infra-up     only the Kafka and S3 servers (infra-down stops them)"
 	@echo "make chart-check  lint, render and validate the Helm chart"
@@ -27,6 +28,9 @@ demo: setup
 
 test: setup
 	@bash scripts/test.sh
+
+test-cold:
+	@bash scripts/test-cold.sh
 
 test-unit: setup
 	$(PY) -m pytest tests/unit -q

