@@ -5,7 +5,7 @@ PY := $(VENV_BIN)/python
 export PYTHONDONTWRITEBYTECODE := 1
 
 .PHONY: help setup demo test test-cold test-unit test-integration up down infra-up infra-down \
-        chart-check chart-tools lint proto proto-check eval bench clean
+        chart-check chart-tools lint proto proto-check eval bench clean images
 
 help:
 	@echo "make setup        create/refresh this checkout's .venv (uv; numba cache warmed)"
@@ -19,6 +19,7 @@ help:
 	@echo "make proto        regenerate protobuf code from proto/"
 	@echo "make eval         the quality evaluation (docs/quality.md)"
 	@echo "make bench        the benchmarks (docs/performance.md)"
+	@echo "make images       build the container images with buildah (no Docker) and smoke-test them"
 
 setup:
 	@bash scripts/setup.sh
@@ -66,6 +67,9 @@ eval: setup
 
 bench: setup
 	@bash bench/run.sh
+
+images:
+	@bash scripts/images.sh
 
 clean:
 	rm -rf .pytest_cache .mypy_cache .ruff_cache build *.egg-info shared/*.egg-info

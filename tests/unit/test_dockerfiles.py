@@ -1,9 +1,12 @@
 """The Dockerfiles install the project's own dependency list, pinned as the tests ran it.
 
-No Docker engine runs here, so the images are checked by parsing: pinned base, dependency layer
-before code, exactly pyproject.toml's dependencies (CPU: ``dependencies``; CUDA: the same with
-faiss-cpu swapped for the ``gpu`` extra), pins equal to the versions installed in this venv,
-non-root user, HEALTHCHECK on /healthz, ``ENTRYPOINT ["farpoint"]``, nothing downloaded at start.
+No Docker engine runs here, so these tests check the Dockerfiles by parsing: pinned base (a
+``BASE_IMAGE`` build-arg defaulting to the public image, which ``make images`` overrides with its
+debootstrapped base), dependency layer before code, exactly pyproject.toml's dependencies (CPU:
+``dependencies``; CUDA: the same with faiss-cpu swapped for the ``gpu`` extra), pins equal to the
+versions installed in this venv, the numba warm-up at build time, non-root user, HEALTHCHECK on
+/healthz, ``ENTRYPOINT ["farpoint"]``, nothing downloaded at start, the version the chart deploys.
+The images themselves are built and started by ``make images`` (scripts/images-smoke.sh).
 """
 
 from __future__ import annotations
@@ -79,8 +82,18 @@ def _pins() -> dict[str, str]:
     return pins
 
 
+def _args(ins: list[tuple[str, str]]) -> dict[str, str]:
+    """``ARG NAME=default`` values."""
+    found = {}
+    for op, a in ins:
+        if op == "ARG":
+            name, _, default = a.partition("=")
+            found[name] = default
+    return found
+
+
 def _pip_installs(run: str) -> list[list[str]]:
-    """The argument lists of every `pip install` in one RUN's shell text."""
+    """The argument lists of every `pip install` / `uv pip install` in one RUN's shell text."""
     found = []
     for part in re.split(r"&&|;|\|\|", run):
         words = shlex.split(part)
@@ -99,12 +112,16 @@ def test_base_image_is_pinned_and_shared(dockerfile: tuple[str, list[tuple[str, 
     name, ins = dockerfile
     froms = [args for op, args in ins if op == "FROM"]
     assert len(froms) == 1, f"{name}: expected one FROM, got {froms}"
-    image = froms[0].split()[0]
-    assert re.fullmatch(
-        r"[\w./-]+:\d+\.\d+\.\d+[\w.-]*(@sha256:[0-9a-f]{64})?", image
-    ), f"{name}: base image {image!r} is not pinned to an exact release"
-    cpu_from = [a for op, a in _instructions(DOCKER / "Dockerfile") if op == "FROM"]
-    assert froms == cpu_from, "both images must build on the same Python base"
+    # FROM ${BASE_IMAGE}: Docker users get the default, `make images` passes its local base
+    assert froms[0] == "${BASE_IMAGE}", f"{name}: FROM must read the BASE_IMAGE build-arg"
+    before_from = [a for op, a in ins[: [op for op, _ in ins].index("FROM")] if op == "ARG"]
+    image = dict(a.partition("=")[::2] for a in before_from)["BASE_IMAGE"]
+    assert re.fullmatch(r"[\w./-]+:\d+\.\d+\.\d+[\w.-]*(@sha256:[0-9a-f]{64})?", image), (
+        f"{name}: base image {image!r} is not pinned to an exact release"
+    )
+    assert image == "python:3.11.7-slim-bookworm", f"{name}: the public default base changed"
+    cpu_base = _args(_instructions(DOCKER / "Dockerfile"))["BASE_IMAGE"]
+    assert image == cpu_base, "both images must build on the same Python base"
 
 
 def test_runs_as_non_root_after_installing(dockerfile: tuple[str, list[tuple[str, str]]]) -> None:
@@ -148,9 +165,9 @@ def test_dependency_layer_is_built_before_the_code(
     copied_before = " ".join(a for op, a in ins[:deps] if op in {"COPY", "ADD"})
     assert "shared" not in copied_before and "services" not in copied_before
     # The code's COPYs cover every package root setuptools looks in.
-    wheres = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"][
-        "packages"
-    ]["find"]["where"]
+    wheres = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"][
+        "find"
+    ]["where"]
     copied = {a.split()[0].rstrip("/") for op, a in ins if op == "COPY"}
     assert "shared" in wheres and "shared" in copied and "services" in copied
 
@@ -161,20 +178,35 @@ def test_installs_exactly_the_project_dependency_list(
     name, ins = dockerfile
     flavor = FLAVORS[name]
     installs = [args for op, a in ins if op == "RUN" for args in _pip_installs(a)]
-    assert len(installs) == 2, f"{name}: expected a dependency install and a project install"
-    deps_args, project_args = installs
+    assert len(installs) == 3, f"{name}: expected uv, the dependency and the project installs"
+    uv_args, deps_args, project_args = installs
+    # The installer: uv at the pinned ARG version, kept out of the venv.
+    assert uv_args == ["--target", "/opt/uv", "uv==${UV_VERSION}"], f"{name}: {uv_args}"
+    assert re.fullmatch(r"\d+\.\d+\.\d+", _args(ins)["UV_VERSION"]), f"{name}: uv not pinned"
+    with_value = {"-r", "-c", "--extra-index-url", "--index-url", "--link-mode", "--target"}
+
+    def named(args: list[str]) -> list[str]:
+        return [
+            a
+            for i, a in enumerate(args)
+            if not a.startswith(("-", "$")) and args[i - 1] not in with_value
+        ]
+
     # The dependency install: the generated list, with the pins; nothing named by hand.
     assert deps_args[deps_args.index("-r") + 1] == "/tmp/requirements.txt"
     assert deps_args[deps_args.index("-c") + 1] == "docker/constraints.txt"
-    named = [a for i, a in enumerate(deps_args) if not a.startswith("-")
-             and deps_args[i - 1] not in {"-r", "-c", "--extra-index-url", "--index-url"}]
-    assert named == [], f"{name}: packages installed by hand: {named}"
-    assert project_args == ["--no-deps", "."], f"{name}: project install is {project_args}"
+    assert named(deps_args) == [], f"{name}: packages installed by hand: {named(deps_args)}"
+    assert "--no-deps" in project_args and named(project_args) == ["."], (
+        f"{name}: project install is {project_args}"
+    )
     # The generated list is pyproject.toml's list for the flavor.
     assert set(_requirements_module().requirements(flavor)) == _expected(flavor)
     # CPU wheels for the CPU image; PyPI's (CUDA) torch for the CUDA image.
-    uses_cpu_index = any("download.pytorch.org/whl/cpu" in " ".join(a) for a in installs)
+    # (make images empties TORCH_INDEX where that index is unreachable)
+    uses_cpu_index = "${TORCH_INDEX}" in " ".join(deps_args)
     assert uses_cpu_index == (flavor == "cpu")
+    if flavor == "cpu":
+        assert _args(ins)["TORCH_INDEX"] == "https://download.pytorch.org/whl/cpu"
 
 
 def test_cuda_image_swaps_faiss_cpu_for_the_gpu_extra() -> None:
@@ -223,3 +255,47 @@ def test_nothing_is_downloaded_at_build_or_start(
             text = text.replace("http://127.0.0.1", "")
         assert word not in text, f"{name}: {word.strip()!r} suggests a download"
     assert not any(op == "ADD" for op, _ in ins), f"{name}: use COPY, not ADD"
+
+
+def test_numba_cache_is_warmed_at_build_and_left_writable(
+    dockerfile: tuple[str, list[tuple[str, str]]],
+) -> None:
+    """The warm-up runs after the project install, into the venv's cache, owned by the user."""
+    name, ins = dockerfile
+    runs = [a for op, a in ins if op == "RUN"]
+    last = runs[-1]
+    assert "--no-deps ." in last and "python -m farpoint.warmup" in last, f"{name}: no warm-up"
+    assert last.index("--no-deps .") < last.index("farpoint.warmup")
+    assert "chown -R 10001:10001 /opt/farpoint/var" in last, f"{name}: cache not writable"
+    # farpoint puts NUMBA_CACHE_DIR at <venv>/var/numba-cache; nothing in the image moves it
+    env = " ".join(a for op, a in ins if op == "ENV")
+    assert "NUMBA_CACHE_DIR" not in env and "VIRTUAL_ENV=/opt/farpoint" in env
+    init = (ROOT / "shared/farpoint/__init__.py").read_text()
+    assert '"var", "numba-cache"' in init
+
+
+def test_image_version_is_the_charts_app_version() -> None:
+    """`farpoint --version` in the image (farpoint.__version__, from the installed code) is the
+    version the chart deploys; scripts/images-smoke.sh checks the same inside the built image."""
+    import farpoint
+
+    chart = (ROOT / "charts/farpoint/Chart.yaml").read_text()
+    app = re.search(r'^appVersion:\s*"?([^"\s]+)"?', chart, re.M)
+    assert app is not None
+    assert farpoint.__version__ == app.group(1) == _project()["version"]
+
+
+def test_make_images_builds_these_dockerfiles_on_its_base() -> None:
+    """scripts/images.sh overrides exactly the build-arg the Dockerfiles read, with their
+    .dockerignore, and the smoke test compares the version inside the image with the chart."""
+    script = (ROOT / "scripts/images.sh").read_text()
+    assert '--build-arg BASE_IMAGE="$BASE_TAG"' in script
+    assert '--ignorefile "$file.dockerignore"' in script
+    assert "docker/Dockerfile " in script and "docker/Dockerfile.cuda " in script
+    for name in FLAVORS:
+        assert (DOCKER / f"{name}.dockerignore").is_file()
+        assert "BASE_IMAGE" in _args(_instructions(DOCKER / name))
+    smoke = (ROOT / "scripts/images-smoke.sh").read_text()
+    assert "farpoint --version" in smoke and "appVersion" in smoke
+    makefile = (ROOT / "Makefile").read_text()
+    assert re.search(r"^images:.*\n\t.*scripts/images\.sh", makefile, re.M)
