@@ -9,7 +9,16 @@ from farpoint.selection.reference import ReferenceSelector
 BACKENDS = ("auto", "reference", "cpu", "torch", "faiss")
 
 
+# Device nodes a CUDA (NVIDIA) or ROCm (AMD) GPU driver creates; torch.cuda sees neither without.
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/proc/driver/nvidia/version", "/dev/kfd")
+
+
 def _cuda_available() -> bool:
+    import os
+    import sys
+
+    if "torch" not in sys.modules and not any(os.path.exists(f) for f in GPU_DEVICE_FILES):
+        return False  # no GPU driver: importing torch (seconds) could only say the same
     try:
         import torch
     except ImportError:  # pragma: no cover - torch is a dependency
