@@ -40,10 +40,12 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from farpoint.bus.base import Bus, Consumer, Message
 from farpoint.bus.trace import TRACE_HEADER, with_trace
 from farpoint.errors import FarpointError
+from farpoint.settings import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-DLQ_SUFFIX = ".dlq"
+# the default of the one setting (FARPOINT_KAFKA__DEAD_LETTER_SUFFIX); services pass the setting
+DLQ_SUFFIX: str = KafkaSettings.model_fields["dead_letter_suffix"].default
 _MAX_ERROR_HEADER = 1000
 
 
