@@ -26,7 +26,7 @@ import httpx
 from tqdm import tqdm
 
 from farpoint.errors import FarpointError, InputError
-from farpoint.jobs.api import JobList, JobOut, MediaOut, PresignOut, ResultOut
+from farpoint.jobs.api import JobList, JobOut, MediaList, MediaOut, PresignOut, ResultOut
 from farpoint.jobs.spec import SelectionSpec
 
 PRESIGNED_ABOVE = 64 * 1024 * 1024  # bytes: larger uploads go straight to the store
@@ -121,6 +121,12 @@ class Client:
             raise ApiError(put.status_code, "upload", put.text[:200])
         r = self._request("POST", f"/v1/media/{slot.id}/complete", json={"filename": p.name})
         return MediaOut.model_validate(r.json())
+
+    def import_media(self, uri: str) -> list[MediaOut]:
+        """Reference the media at or under ``s3://bucket/prefix/`` instead of uploading them
+        (only under a prefix the tenant may read; jobs stream them from the bucket)."""
+        r = self._request("POST", "/v1/media/imports", json={"uri": uri})
+        return MediaList.model_validate(r.json()).items
 
     def media(self, media_id: str) -> MediaOut:
         return MediaOut.model_validate(self._request("GET", f"/v1/media/{media_id}").json())

