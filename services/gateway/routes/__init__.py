@@ -8,8 +8,16 @@ Each route parses and authorizes (``deps``), calls one function of
 
 from __future__ import annotations
 
-from services.gateway.routes import exports, jobs, media, models, training
+from services.gateway.routes import browse, console, exports, jobs, media, models, training
 
-ROUTERS = (media.router, jobs.router, exports.router, training.router, models.router)
+ROUTERS = (
+    media.router,
+    jobs.router,
+    exports.router,
+    training.router,
+    models.router,
+    browse.router,  # read-only views the web console draws (/v1/options, map, frames)
+    console.router,  # /console: the web console (not in the OpenAPI)
+)
 
 __all__ = ["ROUTERS"]

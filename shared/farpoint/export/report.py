@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from farpoint.export.embedding_map import coverage_curves, map_2d
 from farpoint.export.manifest import Pick
-from farpoint.selection.budget import covering_radius_curve
 from farpoint.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -45,20 +45,11 @@ def write_report(
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from farpoint.normalize.pca import PCAReducer
-
     rows = np.array([p.row for p in picks], dtype=np.int64)
     x = np.asarray(normalized, np.float32)
-    rng = np.random.default_rng(seed)
 
-    # 2-D map: PCA of the normalized space (cheap, deterministic).
-    xy = (
-        PCAReducer(2, seed)
-        .fit(x[rng.choice(len(x), min(len(x), 20000), replace=False)])
-        .transform(x)
-    )
-    if xy.shape[1] == 1:
-        xy = np.column_stack([xy[:, 0], np.zeros(len(xy))])
+    # 2-D map: PCA of the normalized space (cheap, deterministic; the console draws the same).
+    xy = map_2d(x, seed)
     fig, ax = plt.subplots(figsize=(7, 5))
     ax.scatter(xy[:, 0], xy[:, 1], s=3, c="#bbbbbb", label=f"all frames ({len(x)})", linewidths=0)
     ax.scatter(xy[rows, 0], xy[rows, 1], s=14, c="#d62728", label=f"picks ({len(rows)})")
@@ -68,16 +59,8 @@ def write_report(
     plt.close(fig)
 
     # Covering radius vs k, farthest point against random.
-    sub = x
-    if len(x) > max_curve_points:
-        keep = np.union1d(rng.choice(len(x), max_curve_points, replace=False), rows)
-        remap = {int(r): i for i, r in enumerate(keep)}
-        sub, rows_sub = x[keep], np.array([remap[int(r)] for r in rows])
-    else:
-        rows_sub = rows
-    fps_curve = covering_radius_curve(sub, rows_sub)
-    rand_curve = covering_radius_curve(sub, rng.choice(len(sub), len(rows_sub), replace=False))
-    ks = np.arange(1, len(rows_sub) + 1)
+    fps_curve, rand_curve = coverage_curves(x, rows, seed, max_curve_points)
+    ks = np.arange(1, len(rows) + 1)
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(ks, fps_curve, label="farthest point", c="#d62728")
     ax.plot(ks, rand_curve, label="random", c="#1f77b4")
