@@ -140,7 +140,7 @@ def test_schemathesis_all_checks_pass_with_a_writer_key(stack: Stack, tmp_path: 
     ]
     run = subprocess.run(  # noqa: S603 - our own venv's schemathesis, fixed arguments
         cmd,
-        cwd=ROOT,
+        cwd=tmp_path,  # schemathesis keeps its cache (.schemathesis/) in the working folder
         capture_output=True,
         text=True,
         timeout=SCHEMATHESIS_BUDGET_S + 120,
