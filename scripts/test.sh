@@ -67,7 +67,7 @@ fi
 rc=0
 "$PY" -m pytest tests -q -ra --junitxml="$report" "$@" || rc=$?
 # The count, from pytest's own JUnit report: tests, failures + errors, skips.
-read -r total failed skipped < <("$PY" - "$report" <<'PY' || echo "0 0 0"
+read -r total failed skipped < <("$PY" - "$report" <<'PY' 2>/dev/null || echo "0 0 0"
 import sys, xml.etree.ElementTree as ET
 s = ET.parse(sys.argv[1]).getroot()
 s = s if s.tag == "testsuite" else s.find("testsuite")
