@@ -23,7 +23,7 @@ import httpx
 import pytest
 
 from farpoint.auth import KeyRegistry
-from farpoint.settings import Settings
+from farpoint.settings import S3Settings, Settings
 from farpoint.store import S3Store
 from tests.data import bikes_small
 from tests.e2e.system import ROOT, STAGES, System
@@ -63,6 +63,28 @@ def system(
         yield sysm
     finally:
         sysm.stop()
+        drop_bucket(sysm.settings().s3, sysm.bucket)
+
+
+def drop_bucket(s3: S3Settings, bucket: str) -> None:
+    """Delete the run's bucket and everything in it: an S3 server for tests (SeaweedFS) gives
+    each bucket volumes of its own, and a bucket left behind by every run exhausts them."""
+    from minio import Minio
+    from minio.deleteobjects import DeleteObject
+
+    raw = Minio(
+        s3.endpoint,
+        access_key=s3.access_key,
+        secret_key=s3.secret_key,
+        secure=s3.secure,
+        region=s3.region,
+    )
+    if not raw.bucket_exists(bucket):
+        return
+    names = [DeleteObject(o.object_name) for o in raw.list_objects(bucket, recursive=True)]
+    for err in raw.remove_objects(bucket, names):
+        raise AssertionError(f"could not delete {err.name} from {bucket}: {err.message}")
+    raw.remove_bucket(bucket)
 
 
 @pytest.fixture(scope="module")
@@ -170,8 +192,10 @@ def test_console_login_upload_job_picks_export(
     ranks = [int(r) for r in sheet.evaluate_all("els => els.map(e => e.dataset.rank)")]
     assert ranks == [i["rank"] for i in api_items["items"]]
     captions = sheet.locator(".meta").all_inner_texts()
-    frames = [f"f{i['frame_index']} " for i in api_items["items"]]
-    assert [f in c for c, f in zip(captions, frames, strict=True)] == [True] * K
+    frames = [f"frame {i['frame_index']}" for i in api_items["items"]]
+    assert [c.endswith(f) for c, f in zip(captions, frames, strict=True)] == [True] * K
+    dists = sheet.locator(".dist").all_inner_texts()
+    assert dists[0] == "first" and all(d.startswith("d ") for d in dists[1:])
     expect(page.locator(f"svg.tl[data-media='{media_id}'] g.tick")).to_have_count(K)
     expect(page.locator("path.curve-selection")).to_have_count(1)
     expect(page.locator("path.curve-random")).to_have_count(1)

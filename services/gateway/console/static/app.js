@@ -202,7 +202,7 @@ async function jobsView() {
       : h("div", { class: "empty", id: "jobs-table" }, "No jobs yet.");
     const live = jobs.filter((j) => !finished(j)).length;
     view().replaceChildren(
-      head("Jobs", live ? `${live} running · updating live` : `${jobs.length} jobs`,
+      head("Jobs", live ? `${live} running · updating live` : `${jobs.length} job${jobs.length === 1 ? "" : "s"}`,
         h("a", { class: "btn", href: "#/new" }, "New job")),
       h("div", { class: "card" }, table));
     if (live) timer = setTimeout(() => draw().catch(fail), 1500);
@@ -341,10 +341,12 @@ async function jobView(id) {
   const sheet = h("div", { class: "sheet", id: "sheet" }, result.items.map((it) =>
     h("figure", { class: "shot", id: `pick-${it.rank}`, "data-rank": it.rank },
       h("img", { src: it.url, alt: `pick ${it.rank + 1}`, loading: "eager" }),
+      h("span", { class: "dist", title: "distance to the earlier picks when picked" },
+        it.distance == null ? "first" : `d ${fmtNum(it.distance)}`),
       h("figcaption", {},
         h("span", { class: "rank" }, `#${it.rank + 1}`),
         h("span", { class: "src", title: mediaName(it.media_id) }, mediaName(it.media_id)),
-        h("span", { class: "meta" }, `${fmtTime(it.timestamp_s)} · f${it.frame_index} · d ${fmtNum(it.distance)}`)))));
+        h("span", { class: "meta" }, `${fmtTime(it.timestamp_s)} · frame ${it.frame_index}`)))));
   const last = map.coverage.selection.at(-1), lastR = map.coverage.random.at(-1);
   const stats = h("div", { class: "stats" },
     [[result.items.length, "frames picked"], [map.n_frames, "frames decoded"], [map.media.length, "media"],
