@@ -40,13 +40,14 @@ def ctx(
 ) -> Iterator[ServiceContext]:
     run = uuid.uuid4().hex[:10]
     settings = Settings(
-        s3=s3_settings.model_copy(update={"bucket": f"fp-life-{run}"}),
+        s3=s3_settings,
         kafka=kafka_settings.model_copy(update={"topic_prefix": f"fplife{run}.", "partitions": 1}),
     )
     records = SqlRecords.from_url(database_url)
     context = ServiceContext(
         settings=settings,
-        store=S3Store.from_settings(settings.s3),
+        # One shared test bucket, a prefix per test (SeaweedFS gives every bucket volumes).
+        store=S3Store(settings.s3, bucket="farpoint-tests", prefix=f"life/{run}"),
         bus=KafkaBus(settings.kafka, **FAST_GROUPS),
         topics=Topics(settings.kafka.topic_prefix),
         records=records,

@@ -97,7 +97,7 @@ def _env(s3: S3Settings, kafka: KafkaSettings, database_url: str) -> dict[str, s
         "FARPOINT_KAFKA__TOPIC_PREFIX": f"fpprobe{run}.",
         "FARPOINT_KAFKA__PARTITIONS": "1",
         "FARPOINT_S3__ENDPOINT": s3.endpoint,
-        "FARPOINT_S3__BUCKET": f"fp-probe-{run}",
+        "FARPOINT_S3__BUCKET": "farpoint-tests",  # shared: every bucket costs SeaweedFS volumes
         "FARPOINT_DATABASE__URL": database_url,
         "FARPOINT_JOBS__READINESS_INTERVAL_S": "0.5",
         "FARPOINT_JOBS__LIVENESS_FAILURES": "2",

@@ -59,11 +59,12 @@ def gateway(
 
     run = uuid.uuid4().hex[:10]
     settings = Settings(
-        s3=s3_settings.model_copy(update={"bucket": f"fp-records-{run}"}),
+        s3=s3_settings,
         kafka=kafka_settings.model_copy(update={"topic_prefix": f"fprec{run}.", "partitions": 1}),
         security=SecuritySettings(max_concurrent_jobs=QUOTA, key_cache_s=0),
     )
-    store = S3Store.from_settings(settings.s3)
+    # One shared test bucket, a prefix per run (SeaweedFS gives every bucket volumes).
+    store = S3Store(settings.s3, bucket="farpoint-tests", prefix=f"records/{run}")
     records = SqlRecords.from_url(database_url, pool_size=10)
     ctx = ServiceContext(
         settings=settings,

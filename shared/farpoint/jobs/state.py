@@ -128,15 +128,28 @@ class JobState:
         return job_id
 
     def fail(self, job_id: str, stage: str, reason: str) -> bool:
-        """Mark the job failed (the first reason is kept); True when this call failed it."""
+        """Mark the job failed (the first end is kept); True when this call failed it.
+
+        With records, their conditional update decides (two watchdogs or a watchdog and a stage
+        racing over one job: exactly one wins and announces it); the store's ``failed.json``
+        follows. A job the records do not know is failed in the store alone.
+        """
         keys = self.keys(job_id)
-        ended = False
+        record = {"stage": stage, "reason": reason, "at_ms": now_ms()}
         if self.records is not None:
-            ended = self.records.finish(self.tenant, job_id, "failed", stage, reason)
-        if not self.store.exists(keys.failed):
-            put_json(self.store, keys.failed, {"stage": stage, "reason": reason, "at_ms": now_ms()})
-            ended = True
-        return ended
+            if self.records.finish(self.tenant, job_id, "failed", stage, reason):
+                if not self.store.exists(keys.failed):
+                    put_json(self.store, keys.failed, record)
+                return True
+            try:
+                self.records.get_job(self.tenant, job_id)
+                return False  # it had ended already
+            except NotFoundError:
+                pass
+        if self.store.exists(keys.failed):
+            return False
+        put_json(self.store, keys.failed, record)
+        return True
 
     def cancel(self, job_id: str) -> None:
         """Cancel the job: stages skip it, and its quota slot is free at once."""
