@@ -3,13 +3,17 @@
 Peers: scikit-learn ``KMeans`` (Lloyd, ``n_init=1``) and ``MiniBatchKMeans`` (each then the row
 nearest each centroid, as farpoint's ``kmeans``), and apricot-select 0.6.1
 ``FacilityLocationSelection`` (lazy greedy on a dense n x n similarity matrix: small n only).
-Cells n x d x k (default n in {1e5, 1e6}, d in {20, 128}, k in {100, 1000}) run each method in
+Cells n x d x k (default n in {1e5, 1e6, 1e7}, d in {20, 128}, k in {100, 1000, 10000}; a cell
+whose input exceeds ``--max-input-gib`` is skipped with its projection) run each method in
 its own subprocess (peak RSS from ``getrusage`` per cell: the input, loaded from a cached .npy,
 plus the method's own memory). Numba kernels are warmed on 2000 rows before timing. A cell
 whose projection from the method's last measured cell (its cost model, ``COST``) exceeds
 ``--max-seconds`` is reported as skipped with the projection; every child has a hard timeout.
 Besides time, each cell reports the k-median cost of the picks (mean distance of 20,000 sampled
 rows to their nearest pick: lower = more representative), so peers are compared on quality too.
+After the grid: the cost curve (seconds vs n per method, d and k) and a projection of every
+method to n = 1e8 (seconds by its cost model from its largest measured cell; peak RSS: the
+interpreter's base + the 1e8 input + that cell's own extra memory scaled linearly in n and d).
 
     .venv/bin/python bench/bench_methods.py --ns 1e5 --ds 20 --ks 100 --max-seconds 30
     .venv/bin/python bench/bench_methods.py --ns 1e6 --ds 128 --ks 1000 --max-seconds 600
@@ -151,14 +155,26 @@ def child(args: list[str], timeout: float) -> dict[str, object]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    ap.add_argument("--ns", default="1e5,1e6")
+    ap.add_argument("--ns", default="1e5,1e6,1e7")
     ap.add_argument("--ds", default="20,128")
-    ap.add_argument("--ks", default="100,1000")
+    ap.add_argument("--ks", default="100,1000,10000")
+    ap.add_argument(
+        "--max-input-gib",
+        type=float,
+        default=2.0,
+        help="skip (with a projection) cells whose float32 input is larger",
+    )
+    ap.add_argument("--json", type=Path, default=None, help="write every cell here")
+    ap.add_argument("--from-json", type=Path, default=None, help="only summarize a --json run")
     ap.add_argument("--methods", default=",".join(FARPOINT + ["sk-kmeans", "sk-minibatch"]))
     ap.add_argument("--max-seconds", type=float, default=60.0)
     ap.add_argument("--apricot-n", type=int, default=0, help="also run a small-n cell with apricot")
     ap.add_argument("--child", nargs=4, metavar=("METHOD", "N", "D", "K"))
     a = ap.parse_args()
+    if a.from_json:
+        done = json.loads(a.from_json.read_text())
+        summarize(done, sorted({int(r["d"]) for r in done}), sorted({int(r["k"]) for r in done}))
+        return
     if a.child:
         m, n, d, k = a.child
         sys.stdout.write(json.dumps(run_cell(m, int(n), int(d), int(k))) + "\n")
@@ -180,6 +196,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|\n"
     )
     last: dict[str, tuple[tuple[int, int, int], float]] = {}
+    results: list[dict[str, object]] = []
     for n, d, k in cells:
         row: dict[str, dict[str, object]] = {}
         run = [m for m in methods if m != "apricot"]
@@ -190,15 +207,22 @@ def main() -> None:
             if m in last:
                 (n0, d0, k0), s0 = last[m]
                 proj = s0 * COST[m](n, d, k) / COST[m](n0, d0, k0)
+            gib = n * d * 4 / 2**30
             if m == "apricot" and n > 20_000:
                 row[m] = {"skip": "skipped: dense n x n"}
+            elif gib > a.max_input_gib:
+                extra = f", ~{proj:.0f} s projected" if proj is not None else ""
+                row[m] = {"skip": f"skipped: input {gib:.1f} GiB{extra}", "projected_s": proj}
             elif proj is not None and proj > a.max_seconds:
-                row[m] = {"skip": f"skipped (~{proj:.0f} s projected)"}
+                row[m] = {"skip": f"skipped (~{proj:.0f} s projected)", "projected_s": proj}
             else:
                 row[m] = child([m, str(n), str(d), str(k)], timeout=max(60.0, 3 * a.max_seconds))
                 if "secs" in row[m]:
                     last[m] = ((n, d, k), float(row[m]["secs"]))  # type: ignore[arg-type]
             r = row[m]
+            results.append({"n": n, "d": d, "k": k, "method": m, **r})
+            if a.json:  # after every cell: a run cut short still leaves its cells
+                a.json.write_text(json.dumps(results, indent=1))
             fps = row.get("fps", {})
             if "secs" in r:
                 vs = "-"
@@ -213,6 +237,50 @@ def main() -> None:
                 msg = r.get("skip") or r.get("error")
                 sys.stdout.write(f"| {n:.0e} | {d} | {k} | {m} | {msg} | | | | |\n")
             sys.stdout.flush()
+    summarize(results, ints(a.ds), ints(a.ks))
+
+
+def summarize(results: list[dict[str, object]], ds: list[int], ks: list[int]) -> None:
+    """The cost curve vs n (measured, else projected) and every method projected to 1e8."""
+    ns = sorted({int(r["n"]) for r in results})  # type: ignore[call-overload]
+    methods = list(dict.fromkeys(str(r["method"]) for r in results))
+    cell = {(r["method"], r["n"], r["d"], r["k"]): r for r in results}
+    head = " | ".join(f"n={n:.0e}" for n in ns)
+    measured = [r for r in results if "secs" in r]
+    # the interpreter's own RSS (imports, no data): the smallest RSS-minus-input of any cell
+    base = min((float(r["rss_mib"]) - float(r["data_mib"]) for r in measured), default=0.0)  # type: ignore[arg-type]
+    sys.stdout.write(
+        f"\ncost curve, seconds (~: projected)\n\n| method | d | k | {head} | "
+        "n=1e8 projected s | n=1e8 projected peak RSS GiB |\n"
+        f"|---|---|---|{'---|' * len(ns)}---|---|\n"
+    )
+    for m in methods:
+        for d in ds:
+            for k in ks:
+                vals = []
+                best = None
+                for n in ns:
+                    r = cell.get((m, n, d, k), {})
+                    if "secs" in r:
+                        vals.append(f"{float(r['secs']):.2f}")  # type: ignore[arg-type]
+                        best = r
+                    elif r.get("projected_s") is not None:
+                        vals.append(f"~{float(r['projected_s']):.0f}")  # type: ignore[arg-type]
+                    else:
+                        vals.append("-")
+                if best is None:  # fall back to the method's largest measured cell anywhere
+                    done = [r for r in results if r["method"] == m and "secs" in r]
+                    best = max(done, key=lambda r: float(r["n"]), default=None)  # type: ignore[arg-type]
+                if best is None or m == "apricot":
+                    p_s, p_rss = "-", "- (dense n x n)" if m == "apricot" else "-"
+                else:
+                    n0, d0, k0 = int(best["n"]), int(best["d"]), int(best["k"])  # type: ignore[call-overload]
+                    s0 = float(best["secs"])  # type: ignore[arg-type]
+                    p_s = f"~{s0 * COST[m](1e8, d, k) / COST[m](n0, d0, k0):.0f}"
+                    extra = float(best["rss_mib"]) - float(best["data_mib"]) - base  # type: ignore[arg-type]
+                    rss = (base + 1e8 * d * 4 / 2**20 + max(0.0, extra) * 1e8 / n0 * d / d0) / 1024
+                    p_rss = f"~{rss:.0f}"
+                sys.stdout.write(f"| {m} | {d} | {k} | {' | '.join(vals)} | {p_s} | {p_rss} |\n")
 
 
 if __name__ == "__main__":
