@@ -13,7 +13,7 @@
 # Environment (all optional):
 #   FARPOINT_KAFKA_PORT=9092  FARPOINT_KAFKA_CONTROLLER_PORT=9093  FARPOINT_S3_PORT=8333
 #   FARPOINT_S3_MASTER_PORT=9333 FARPOINT_S3_VOLUME_PORT=9340 FARPOINT_S3_FILER_PORT=8888
-#   FARPOINT_S3_ADMIN_PORT=23646 (SeaweedFS internals)
+#   FARPOINT_S3_ADMIN_PORT=23646 (SeaweedFS internals)  FARPOINT_S3_MAX_VOLUMES=4000
 #   FARPOINT_S3_GRPC_OFFSET=10000 (each SeaweedFS port P also opens gRPC on P+offset)
 #   FARPOINT_INFRA_STATE=infra/.state   FARPOINT_INFRA_RUN_DIR=$FARPOINT_INFRA_STATE/run
 #   FARPOINT_INFRA_TIMEOUT=120 (seconds to wait for each server)   FARPOINT_KAFKA_HEAP=768m
@@ -181,8 +181,12 @@ up_s3() {
   rm -rf "$dir"; mkdir -p "$dir/data"
   sed -e "s#@ACCESS_KEY@#$ACCESS_KEY#g; s#@SECRET_KEY@#$SECRET_KEY#g" "$INFRA/s3/identities.json" > "$dir/identities.json"
   chmod 600 "$dir/identities.json"
-  # Telemetry off; loopback only; WebDAV, admin UI, Iceberg and Lance listeners off.
+  # Telemetry off; loopback only; WebDAV, admin UI, Iceberg and Lance listeners off. Every bucket
+  # is a SeaweedFS collection that grows volumes of its own: the limit the master would derive from
+  # free disk (free / 128 MB) ran out after ~80 test buckets ("No writable volumes"), so it is set
+  # (FARPOINT_S3_MAX_VOLUMES; volume files are sparse, an empty one costs no disk).
   start_detached "$logf" "$WEED" mini -dir="$dir/data" -ip=127.0.0.1 -ip.bind=127.0.0.1 \
+    -volume.max="${FARPOINT_S3_MAX_VOLUMES:-4000}" -master.volumeSizeLimitMB=64 \
     -master.telemetry=false -admin.ui=false -webdav=false -s3.port.iceberg=0 -s3.port.lance=0 \
     -s3.port="$S3_PORT" -master.port="$S3_MASTER_PORT" -volume.port="$S3_VOLUME_PORT" \
     -filer.port="$S3_FILER_PORT" -admin.port="$S3_ADMIN_PORT" \
