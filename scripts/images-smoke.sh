@@ -6,7 +6,8 @@
 #     writable by uid 10001;
 #   - every service (`farpoint serve NAME`) started from the image, one container each
 #     (`buildah run`, chroot isolation, host network), pointed at the running local Kafka, S3 and
-#     database (infra/.state/env) with its own bucket and topic prefix, on ports 18100-18199:
+#     database (infra/.state/env) with its own bucket and topic prefix, on ports 18100-18199, in
+#     dev mode (those servers use the dev credentials; the image alone refuses them: checked):
 #     /healthz and /readyz answer 200; the gateway's start-up time (launch -> /readyz 200) printed;
 #   - an API key created inside the image (`farpoint admin keys create`), then one job over
 #     tests/fixtures/bikes_320.mp4 through the REST API, polled until it succeeded.
@@ -47,6 +48,7 @@ cleanup() {
   for c in "${containers[@]}"; do "${B[@]}" rm "$c" >/dev/null 2>&1 || true; done
 }
 trap cleanup EXIT
+trap 'exit 143' TERM INT
 
 # A container of the image with the settings of this run (kept out of the image itself).
 new_container() {  # new_container NAME
@@ -65,6 +67,9 @@ new_container() {  # new_container NAME
     ${FARPOINT_DATABASE__URL:+--env FARPOINT_DATABASE__URL="$FARPOINT_DATABASE__URL"} \
     --env OMP_NUM_THREADS=1 \
     "$c"
+  if [ "$1" != probe ]; then  # the local servers run with the dev credentials (infra/up.sh)
+    "${B[@]}" config --env FARPOINT_DEV_MODE=true "$c"
+  fi
   echo "$c"
 }
 in_image() {  # in_image CONTAINER CMD...: run as the image's user, as the image would
@@ -98,6 +103,12 @@ nfiles=$(find "$mnt/opt/farpoint/var/numba-cache" -type f -name '*.nbi' 2>/dev/n
 in_image "$probe" sh -c 'test -w /opt/farpoint/var/numba-cache' \
   || die "numba cache not writable by uid 10001"
 log "uid 10001, no secrets, numba cache warm ($nfiles index files) and writable"
+# The image is not in dev mode: it refuses the local servers' placeholder credentials.
+if refusal=$(in_image "$probe" farpoint serve gateway --port "$BASE_PORT" 2>&1); then
+  die "the image started with placeholder credentials outside dev mode"
+fi
+grep -q "refusing to start outside dev mode" <<<"$refusal" || die "unexpected failure: $refusal"
+log "outside dev mode the image refuses placeholder credentials"
 
 # 2. every service from the image
 declare -A port t_start

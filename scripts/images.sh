@@ -95,7 +95,12 @@ build() {  # build DOCKERFILE TAG [extra buildah args...]
   local t0=$SECONDS
   log "building $tag from $file"
   mkdir -p "$HOME/.cache/uv"
-  "${B[@]}" bud --layers --isolation chroot --network host \
+  # This machine's CA bundle for the build's RUNs only (a TLS-inspecting egress proxy signs with
+  # its own CA here): bind-mounted, never committed to the image. uv reads it (--system-certs).
+  local ca=()
+  [ -s /etc/ssl/certs/ca-certificates.crt ] \
+    && ca=(--volume /etc/ssl/certs/ca-certificates.crt:/etc/ssl/certs/ca-certificates.crt:ro)
+  "${B[@]}" bud --format docker --layers --force-rm --isolation chroot --network host "${ca[@]}" \
     --volume "$HOME/.cache/uv:/root/.cache/uv" \
     --ignorefile "$file.dockerignore" --build-arg BASE_IMAGE="$BASE_TAG" "$@" \
     -f "$file" -t "$tag" . || die "buildah bud $file failed"
