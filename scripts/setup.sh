@@ -73,7 +73,7 @@ sys.exit(0 if here in mod.parents else f"farpoint imports from {mod}, not from {
 warm=$( (echo "$want"; cat shared/farpoint/warmup.py shared/farpoint/jitcache.py \
   shared/farpoint/selection/*.py shared/farpoint/normalize/*.py) | sha256sum | cut -c1-16)
 if [ "${FARPOINT_NO_WARMUP:-0}" != 1 ] && [ "$(cat .venv/.farpoint-warm 2>/dev/null)" != "$warm" ]; then
-  log "compiling numba code into .venv/var/numba-cache (python -m farpoint.warmup; once, ~1-2 min)"
+  log "compiling numba code into .venv/var/numba-cache (python -m farpoint.warmup; once, ~2 CPU-minutes)"
   t0=$SECONDS
   .venv/bin/python -m farpoint.warmup || die "python -m farpoint.warmup failed (see above)"
   echo "$warm" > .venv/.farpoint-warm
