@@ -14,6 +14,8 @@ See Johnson, Douze, Jégou, *Billion-scale similarity search with GPUs* (arXiv 1
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from farpoint.selection.faiss_threads import faiss_threads
@@ -64,22 +66,24 @@ def knn_graph(
         return np.empty((n, 0), np.float32), np.empty((n, 0), np.int64)
     xf = np.ascontiguousarray(x, np.float32)
     work = float(n) * n * d
+    index: Any
     if n <= exact_max or work <= exact_work:
         index = faiss.IndexFlatL2(d)
         index.add(xf)
     else:
         nlist = int(np.clip(round(np.sqrt(n)), 16, 65536))
         quant = faiss.IndexFlatL2(d)
-        index = faiss.IndexIVFFlat(quant, d, nlist)
-        index.cp.seed = int(seed)
-        index.cp.niter = 10
+        ivf = faiss.IndexIVFFlat(quant, d, nlist)
+        ivf.cp.seed = int(seed)
+        ivf.cp.niter = 10
         rng = np.random.default_rng(seed)
         ntrain = min(n, 40 * nlist)
         sample = np.sort(rng.choice(n, size=ntrain, replace=False))
         with faiss_threads(float(ntrain) * nlist * d * 10):
-            index.train(xf[sample])
-        index.add(xf)
-        index.nprobe = int(nprobe)
+            ivf.train(xf[sample])
+        ivf.add(xf)
+        ivf.nprobe = int(nprobe)
+        index = ivf
         work = float(n) * nprobe * (n / nlist) * d
     sq = np.empty((n, m), np.float32)
     idx = np.empty((n, m), np.int64)
