@@ -1,9 +1,13 @@
 """ShardEmbedded or JobIngested -> (all shards embedded?) normalized vectors -> JobNormalized.
 
-The stage starts when the number of ``vectors.npy`` objects in the store reaches the shard count
-ingest recorded in ``ingest.json``: no in-memory state, so a restart loses nothing. Both events
-of a job are keyed by its id, so one member of the group sees them in order. The fit is the
-core's :func:`farpoint.normalize.fit_reducer` on all the job's vectors in frame order (it draws
+The stage starts when every shard ingest recorded in ``ingest.json`` has its ``vectors.npy``. The
+bookkeeping is O(shards) per job, not per event: ``normalize/embedded.json`` holds how many
+leading shards are known to have vectors, and each event advances it with one ``exists`` per
+newly embedded shard (plus one for the first shard still missing); no listing of the shards.
+It is state in the store, not in memory, so a restart loses nothing (a stale or lost cursor
+only re-checks shards; it never skips one: it moves past a shard once its vectors exist). Both
+events of a job are keyed by its id, so one member of the group sees them in order. The fit is
+the core's :func:`farpoint.normalize.fit_reducer` on all the job's vectors in frame order (it draws
 its bounded sample with the job's seed, as ``farpoint select`` does), then
 :func:`farpoint.normalize.apply_reducer`; the fitted reducer is stored beside the result.
 """
@@ -29,13 +33,29 @@ log = logging.getLogger(__name__)
 SERVICE = "normalization"
 
 
+def cursor_key(keys: JobKeys) -> str:
+    """How many leading shards of the job are known to have their vectors."""
+    return keys.root + "normalize/embedded.json"
+
+
 def all_embedded(ctx: ServiceContext, keys: JobKeys) -> bool:
-    """Whether ingest is done and every shard it wrote has its vectors."""
+    """Whether ingest is done and every shard it wrote has its vectors.
+
+    Advances the cursor at :func:`cursor_key` past the shards whose vectors exist: each shard is
+    found once per job, and an event costs one more ``exists`` (the first missing shard). A
+    ``ShardEmbedded`` is published after its vectors are written, so when the last one (or
+    ``JobIngested``) arrives, every shard is there and the cursor reaches the count."""
     if not ctx.store.exists(keys.ingest):
         return False
     total = int(get_json(ctx.store, keys.ingest)["n_shards"])
-    _, vectors = JobState(ctx.store, keys.tenant).count_shards(keys.job_id)
-    return vectors >= total
+    key = cursor_key(keys)
+    start = int(get_json(ctx.store, key)["shards"]) if ctx.store.exists(key) else 0
+    done = start
+    while done < total and ctx.store.exists(keys.vectors(done)):
+        done += 1
+    if done != start:
+        put_json(ctx.store, key, {"shards": done, "of": total})
+    return done >= total
 
 
 def handle(ctx: ServiceContext, ev: pb.Event) -> None:
