@@ -53,6 +53,7 @@ if [ "$(cat .venv/.farpoint-deps 2>/dev/null)" != "$want" ]; then
   t0=$SECONDS
   "$UV" pip install -q --python .venv/bin/python -e ".[dev]" -c docker/constraints.txt \
     || die "installing dependencies failed (see uv's message above)"
+  log "packages linked in $((SECONDS - t0))s; compiling their bytecode"
   site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
   # (a few test files inside packages are Python 2: compileall reports them and goes on)
   .venv/bin/python -m compileall -q -j 0 "$site" >/dev/null 2>&1 || true
