@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 W, H, RATE = 1280, 720, 30
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "farpoint" / "bench"
 OPENCV = Path("/usr/share/doc/opencv-doc")
-VERSION = "honest-v1"
+VERSION = "honest-v2"
 
 
 def sources() -> list[Path]:
@@ -99,39 +99,44 @@ def _luts(p: dict) -> np.ndarray:
 
 
 def segment_frames(path: Path, p: dict) -> Iterator[np.ndarray]:
-    """The clip under transform ``p`` at 30 fps: cropped, panned, coloured, retimed RGB."""
+    """The clip under transform ``p`` at 30 fps: cropped, panned, coloured, retimed RGB.
+
+    Retimed by the frames' own timestamps (variable-rate sources such as tree.avi, whose
+    repeated frames are empty packets, included): output frame ``j`` shows source time
+    ``j * speed / 30``, blended between the two decoded frames around it; the segment ends with
+    the last decoded frame (never a repeat of it)."""
     import av
 
     luts = _luts(p)
     with av.open(str(path)) as c:
         s = c.streams.video[0]
-        rate = float(s.average_rate or 25)
-        n_src = s.frames or int(float(c.duration or 0) / 1e6 * rate)
-        n_out = max(1, int(n_src / rate * RATE / p["speed"]))
-        prev = cur = None
-        src_i = -1
+        duration = float(c.duration or 0) / 1e6 or float((s.duration or 0) * (s.time_base or 0))
+        n_out = max(1, int(duration * RATE / p["speed"]))
         decoded = c.decode(s)
+        first = next(decoded, None)
+        if first is None:
+            return
+        t0 = float(first.time or 0.0)
+        prev, prev_t = None, t0
+        cur, cur_t = first.to_ndarray(format="rgb24"), t0
         for j in range(n_out):
-            pos = j * p["speed"] * rate / RATE
-            while src_i < int(pos) + 1:
+            ts = t0 + j * p["speed"] / RATE
+            while cur_t < ts:
                 nxt = next(decoded, None)
                 if nxt is None:
-                    break
-                prev, cur, src_i = cur, nxt.to_ndarray(format="rgb24"), src_i + 1
-            if cur is None:
-                return
-            if src_i < int(pos) + 1 or prev is None:  # at the end of the clip: no blend
+                    return
+                prev, prev_t = cur, cur_t
+                cur, cur_t = nxt.to_ndarray(format="rgb24"), float(nxt.time or cur_t)
+            a = 1.0 if prev is None or cur_t <= prev_t else (ts - prev_t) / (cur_t - prev_t)
+            w8 = int(round(a * 256))
+            if w8 >= 256 or prev is None:
                 img = cur
+            elif w8 <= 0:
+                img = prev
             else:
-                a = pos - int(pos)
-                w8 = int(a * 256)
                 img = (
-                    prev
-                    if w8 == 0
-                    else (
-                        (prev.astype(np.uint16) * (256 - w8) + cur.astype(np.uint16) * w8) >> 8
-                    ).astype(np.uint8)
-                )
+                    (prev.astype(np.uint16) * (256 - w8) + cur.astype(np.uint16) * w8) >> 8
+                ).astype(np.uint8)
             h, w = img.shape[:2]
             cw, ch = w, int(w * 9 / 16)
             if ch > h:
