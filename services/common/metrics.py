@@ -16,6 +16,11 @@ STAGE_SECONDS = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 900),
 )
 FRAMES = Counter("farpoint_frames_total", "Frames processed, by service", ["service"])
+REUSED = Counter(
+    "farpoint_stage_reused_total",
+    "Shards a stage took from the content-addressed cache instead of computing, by service",
+    ["service"],
+)
 JOBS_FAILED = Counter(
     "farpoint_jobs_failed_total",
     "Jobs failed, by service, stage and cause (poison, gave_up: retries spent, watchdog)",

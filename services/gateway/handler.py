@@ -183,6 +183,10 @@ def create_selection_job(
         raise InputError(f"embedder {spec.embedder!r} needs a model (train one first)")
     if spec.model and not model_exists(ctx.store, tenant, spec.model):
         raise NotFoundError(f"unknown model {spec.model!r}")
+    if spec.dataset_id:
+        from farpoint.jobs.datasets import get_dataset
+
+        get_dataset(ctx.store, tenant, spec.dataset_id)  # NotFoundError("unknown dataset ...")
     state = ctx.jobs(tenant)
     job_id = state.create("select", spec.model_dump(), max_active=limits.max_concurrent_jobs)
     _announce(ctx, state, job_id, ctx.topics.job_requested, pb.JobRequested(spec=spec.to_proto()))
@@ -207,9 +211,7 @@ def list_jobs(
     ctx: ServiceContext, tenant: str, cursor: str | None, limit: int
 ) -> tuple[list[dict[str, Any]], str | None]:
     """One page of the tenant's jobs, oldest first, and the cursor of the next page."""
-    state = ctx.jobs(tenant)
-    ids, nxt = state.list(cursor, limit)
-    return [state.status(i) for i in ids], nxt
+    return ctx.jobs(tenant).list_status(cursor, limit)
 
 
 def job_status(ctx: ServiceContext, tenant: str, job_id: str) -> dict[str, Any]:
@@ -300,6 +302,62 @@ def job_export(
     files = render_export(export_items(ctx.store, keys.result, picks, url_for), manifest, fmt)
     name = info.main.replace("/", "-")
     return files[info.main], info.media_type, f"{job_id}-{name}"
+
+
+# -- datasets and retention ----------------------------------------------------------------------
+def create_dataset(
+    ctx: ServiceContext, tenant: str, name: str, media_ids: list[str]
+) -> dict[str, Any]:
+    from farpoint.jobs import datasets
+
+    return datasets.create_dataset(ctx.store, tenant, name, media_ids)
+
+
+def list_datasets(ctx: ServiceContext, tenant: str) -> list[dict[str, Any]]:
+    from farpoint.jobs import datasets
+
+    return datasets.list_datasets(ctx.store, tenant)
+
+
+def get_dataset(ctx: ServiceContext, tenant: str, dataset_id: str) -> dict[str, Any]:
+    from farpoint.jobs import datasets
+
+    return datasets.get_dataset(ctx.store, tenant, dataset_id)
+
+
+def add_dataset_media(
+    ctx: ServiceContext, tenant: str, dataset_id: str, media_ids: list[str]
+) -> dict[str, Any]:
+    from farpoint.jobs import datasets
+
+    return datasets.add_media(ctx.store, tenant, dataset_id, media_ids)
+
+
+def mark_labeled(
+    ctx: ServiceContext, tenant: str, dataset_id: str, job_id: str
+) -> dict[str, Any]:
+    """Mark a finished job's picks as sent for labeling in the dataset."""
+    from farpoint.jobs import datasets
+
+    datasets.get_dataset(ctx.store, tenant, dataset_id)
+    status = ctx.jobs(tenant).status(check_id(job_id, "job id"))
+    if status["status"] != "succeeded":
+        raise ResultNotReady(f"job {job_id} is {status['status']}; no picks yet")
+    manifest = get_json(ctx.store, JobKeys(tenant, job_id).manifest)
+    frames = [(str(p["source"]), int(p["frame_index"])) for p in manifest["picks"]]
+    return datasets.mark_labeled(ctx.store, tenant, dataset_id, frames)
+
+
+def delete_job(ctx: ServiceContext, tenant: str, job_id: str) -> int:
+    from farpoint.jobs.retention import delete_job as delete
+
+    return delete(ctx.store, ctx.records, tenant, check_id(job_id, "job id"))
+
+
+def delete_media(ctx: ServiceContext, tenant: str, media_id: str) -> int:
+    from farpoint.jobs.retention import delete_media as delete
+
+    return delete(ctx.store, ctx.records, tenant, check_id(media_id, "media id"))
 
 
 # -- models --------------------------------------------------------------------------------------

@@ -13,10 +13,16 @@ from __future__ import annotations
 
 from farpoint.jobs.api import (
     Created,
+    DatasetIn,
+    DatasetList,
+    DatasetMediaIn,
+    DatasetOut,
+    Deleted,
     ErrorDetail,
     ErrorOut,
     JobList,
     JobOut,
+    LabeledIn,
     MediaImportIn,
     MediaList,
     MediaOut,
@@ -30,6 +36,12 @@ from farpoint.jobs.api import (
 
 __all__ = [
     "Created",
+    "DatasetIn",
+    "DatasetList",
+    "DatasetMediaIn",
+    "DatasetOut",
+    "Deleted",
+    "LabeledIn",
     "ErrorDetail",
     "ErrorOut",
     "JobList",

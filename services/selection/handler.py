@@ -2,7 +2,8 @@
 
 Selection is the core's :func:`farpoint.selection.frames.select_frames` (the same call ``farpoint
 select`` makes) with the job's method, backend, seed (which draws the start point), early stop
-and constraints.
+and constraints. A job on a dataset selects around the dataset's labeled frames: their rows'
+normalized vectors are ``labeled`` (:mod:`farpoint.jobs.datasets`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
 from farpoint.ingest.table import FrameTable
 from farpoint.jobs.artifacts import load_spec, read_table
+from farpoint.jobs.datasets import get_dataset, labeled_rows
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
@@ -39,7 +41,14 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     normalized = get_array(ctx.store, keys.normalized)
     n = normalized.shape[0]
     options: dict[str, Any] = spec.select_options()
-    table = read_table(ctx.store, keys) if options else FrameTable()
+    labeled: np.ndarray | None = None
+    if spec.dataset_id:  # select around the dataset's labeled frames (their rows' vectors)
+        marked = get_dataset(ctx.store, tenant, spec.dataset_id)["labeled"]
+        table = read_table(ctx.store, keys)
+        rows = labeled_rows(table, marked)
+        labeled = normalized[rows] if len(rows) else None
+    else:
+        table = read_table(ctx.store, keys) if options else FrameTable()
     selection = select_frames(
         normalized,
         table,
@@ -47,6 +56,7 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
         method=spec.method,
         backend=spec.backend,
         seed=spec.seed,
+        labeled=labeled,
         min_distance=spec.min_distance,
         select_options=options,
     )

@@ -1,4 +1,7 @@
-"""``farpoint admin keys create | list | revoke | rotate``: manage the service's API keys.
+"""``farpoint admin keys create | list | revoke | rotate``: manage the service's API keys;
+``farpoint admin cleanup [--ttl-days D]``: retention (:func:`farpoint.jobs.retention.cleanup`:
+ended jobs older than ``FARPOINT_JOBS__TTL_DAYS`` with their objects and records, then the
+frame/vector cache entries no remaining job uses; prints what it deleted as JSON).
 
 The keys live in the object store the services use (``auth/keys/<keyid>.json`` in the
 ``FARPOINT_S3__*`` bucket), or in a local folder with ``--store-dir``. Holding the store's
@@ -57,6 +60,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true")
 
+    p = sub.add_parser("cleanup", help="delete ended jobs past their TTL and unused caches")
+    p.add_argument(
+        "--ttl-days",
+        type=float,
+        default=None,
+        help="override FARPOINT_JOBS__TTL_DAYS (jobs created longer ago than this that ended)",
+    )
+
+
+def _cleanup(args: argparse.Namespace) -> int:
+    from farpoint.jobs.retention import cleanup
+    from farpoint.records import open_records
+    from farpoint.settings import get_settings
+
+    settings = get_settings()
+    ttl_days = args.ttl_days if args.ttl_days is not None else settings.jobs.ttl_days
+    if ttl_days is None or ttl_days < 0:
+        raise InputError("no TTL: set FARPOINT_JOBS__TTL_DAYS or pass --ttl-days D (D >= 0)")
+    records = None if args.store_dir else open_records(settings.database)
+    try:
+        report = cleanup(_store(args), records, ttl_s=ttl_days * 86400)
+    finally:
+        if records is not None:
+            records.close()
+    sys.stdout.write(
+        json.dumps(
+            {"jobs": report.jobs, "cache_entries": report.cache_entries, "objects": report.objects}
+        )
+        + "\n"
+    )
+    return 0
+
 
 def _store(args: argparse.Namespace) -> Store:
     if args.store_dir:
@@ -100,6 +135,8 @@ def _print_new(token: str, record: KeyRecord, as_json: bool) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if getattr(args, "admin_command", None) == "cleanup":
+        return _cleanup(args)
     if getattr(args, "admin_command", None) != "keys" or not getattr(args, "keys_command", None):
         raise InputError("usage: farpoint admin keys {create,list,revoke,rotate} ...")
     registry = KeyRegistry(_store(args))

@@ -234,7 +234,7 @@ MODULE_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("train", "farpoint.train.cli", "train a SwAV or autoencoder embedder on your own data"),
     ("eval", "farpoint.eval.cli", "measure selection quality against random on labeled data"),
     ("serve", "farpoint.serve", "run one of the services (gateway, ingest, embedding, ...)"),
-    ("admin", "farpoint.admin", "administration: API keys"),
+    ("admin", "farpoint.admin", "administration: API keys, retention cleanup"),
 )
 
 

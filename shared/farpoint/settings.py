@@ -178,6 +178,8 @@ class JobSettings(BaseModel):
     ``liveness_silence_s`` (wedged) or its consumer failed ``liveness_failures`` times in a row
     (a broker it cannot reach, bad credentials): Kubernetes then restarts it. Readiness
     re-checks the broker, the store and the database every ``readiness_interval_s``.
+    Retention: ``farpoint admin cleanup`` deletes jobs that ended more than ``ttl_days`` ago
+    (their objects and records) and cache entries no remaining job uses; None keeps them.
     """
 
     stall_timeout_s: float = Field(900.0, gt=0)
@@ -186,6 +188,7 @@ class JobSettings(BaseModel):
     liveness_silence_s: float = Field(120.0, gt=0)
     liveness_failures: int = Field(5, ge=1)
     readiness_interval_s: float = Field(5.0, gt=0)
+    ttl_days: float | None = Field(None, gt=0)
 
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]

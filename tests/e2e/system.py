@@ -1,8 +1,9 @@
 """The whole system as separate processes (`farpoint serve NAME`) on the real Kafka and S3.
 
 :class:`System` starts the gateway and every stage service as subprocesses with their own
-bucket and topic prefix (so runs never see each other's data), and can SIGKILL and restart any
-of them. Used by the end-to-end tests and by bench/bench_system.py.
+bucket, topic prefix and records database (so runs never see each other's data: stacks that
+shared one records database listed each other's jobs, whose objects are in another bucket), and
+can SIGKILL and restart any of them. Used by the end-to-end tests and by bench/bench_system.py.
 """
 
 from __future__ import annotations
@@ -46,7 +47,12 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 class System:
     def __init__(
-        self, settings: Settings, workdir: Path, name: str | None = None, partitions: int = 4
+        self,
+        settings: Settings,
+        workdir: Path,
+        name: str | None = None,
+        partitions: int = 4,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         run = name or f"e2e-{uuid.uuid4().hex[:8]}"
         self.workdir = workdir
@@ -66,9 +72,47 @@ class System:
                 "FARPOINT_SECURITY__AUTH_ENABLED": "false",
             }
         )
+        # e.g. a private stack's database URL or timings (tests/faults)
+        self.env.update(extra_env or {})
+        self.database: str | None = None
+        if "FARPOINT_DATABASE__URL" not in (extra_env or {}) and self.env.get(
+            "FARPOINT_DATABASE__URL"
+        ):
+            self._private_database(run)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.ports: dict[str, int] = {}
         self.gateway_url = ""
+
+    def _private_database(self, run: str) -> None:
+        """A database of this stack's own on the records server (dropped by :meth:`stop`)."""
+        from sqlalchemy import create_engine, make_url, text
+
+        base = make_url(self.env["FARPOINT_DATABASE__URL"])
+        name = "farpoint_" + "".join(c if c.isalnum() else "_" for c in run.lower())[:50]
+        admin = create_engine(base, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            admin.dispose()
+        self.database = name
+        self._admin_url = base
+        self.env["FARPOINT_DATABASE__URL"] = base.set(database=name).render_as_string(
+            hide_password=False
+        )
+
+    def _drop_database(self) -> None:
+        if self.database is None:
+            return
+        from sqlalchemy import create_engine, text
+
+        admin = create_engine(self._admin_url, isolation_level="AUTOCOMMIT")
+        try:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
+        finally:
+            admin.dispose()
+        self.database = None
 
     def settings(self) -> Settings:
         return settings_with_env({k: v for k, v in self.env.items() if k.startswith("FARPOINT_")})
@@ -129,6 +173,7 @@ class System:
                 proc.kill()
                 proc.wait(5)
         self.procs.clear()
+        self._drop_database()  # the stack's private records go with it
 
     def log(self, name: str) -> str:
         p = self.workdir / f"{name}.log"

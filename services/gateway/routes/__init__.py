@@ -8,11 +8,21 @@ Each route parses and authorizes (``deps``), calls one function of
 
 from __future__ import annotations
 
-from services.gateway.routes import browse, console, exports, jobs, media, models, training
+from services.gateway.routes import (
+    browse,
+    console,
+    datasets,
+    exports,
+    jobs,
+    media,
+    models,
+    training,
+)
 
 ROUTERS = (
     media.router,
     jobs.router,
+    datasets.router,
     exports.router,
     training.router,
     models.router,

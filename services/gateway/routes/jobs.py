@@ -11,7 +11,7 @@ from farpoint.security.responses import error_responses
 from services.gateway import handler
 from services.gateway.deps import Ctx, JobId, Limits, ReaderTenant, WriterTenant
 from services.gateway.routes.common import READ, WRITE
-from services.gateway.schemas import Created, JobList, JobOut, ResultOut
+from services.gateway.schemas import Created, Deleted, JobList, JobOut, ResultOut
 
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 
@@ -58,3 +58,10 @@ def result(job_id: JobId, ctx: Ctx, t: ReaderTenant, limits: Limits) -> ResultOu
     """The picks, each with a presigned URL to its full-size frame; manifest and report (409
     until the job succeeded)."""
     return ResultOut(**handler.job_result(ctx, t, job_id, expires_s=limits.presign_expiry_s))
+
+
+@router.delete("/{job_id}", response_model=Deleted, responses=error_responses(*WRITE, 404, 422))
+def delete(job_id: JobId, ctx: Ctx, t: WriterTenant) -> Deleted:
+    """Delete a job: its shards, vectors and results in the store and its record (an active
+    job is cancelled first). Frames and vectors cached for reuse stay until the TTL cleanup."""
+    return Deleted(id=job_id, objects=handler.delete_job(ctx, t, job_id))

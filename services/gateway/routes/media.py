@@ -10,7 +10,14 @@ from farpoint.security.responses import error_responses
 from services.gateway import handler
 from services.gateway.deps import Ctx, Limits, MediaId, ReaderTenant, WriterTenant
 from services.gateway.routes.common import READ, WRITE
-from services.gateway.schemas import MediaImportIn, MediaList, MediaOut, PresignIn, PresignOut
+from services.gateway.schemas import (
+    Deleted,
+    MediaImportIn,
+    MediaList,
+    MediaOut,
+    PresignIn,
+    PresignOut,
+)
 
 router = APIRouter(prefix="/v1/media", tags=["media"])
 
@@ -74,3 +81,9 @@ def complete(
 def media(media_id: MediaId, ctx: Ctx, t: ReaderTenant) -> MediaOut:
     """One medium's record."""
     return MediaOut(**handler.get_media(ctx, t, media_id).as_dict())
+
+
+@router.delete("/{media_id}", response_model=Deleted, responses=error_responses(*WRITE, 404, 422))
+def delete(media_id: MediaId, ctx: Ctx, t: WriterTenant) -> Deleted:
+    """Delete a medium: its bytes and record, and it leaves the tenant's datasets."""
+    return Deleted(id=media_id, objects=handler.delete_media(ctx, t, media_id))

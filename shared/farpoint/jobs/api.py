@@ -17,6 +17,12 @@ from farpoint.security.responses import ErrorDetail, ErrorOut
 
 __all__ = [
     "Created",
+    "DatasetIn",
+    "DatasetList",
+    "DatasetMediaIn",
+    "DatasetOut",
+    "Deleted",
+    "LabeledIn",
     "ErrorDetail",
     "ErrorOut",
     "JobList",
@@ -123,3 +129,45 @@ class ModelOut(BaseModel):
 
 class ModelList(BaseModel):
     items: list[ModelOut]
+
+
+_ID = r"^[A-Za-z0-9](?:\.?[A-Za-z0-9_-])*\.?$"  # farpoint.jobs.keys.ID_PATTERN
+
+
+class DatasetIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=200, description="unique per tenant")
+    media_ids: list[str] = Field(
+        default_factory=list, max_length=1000, description="media to add now (the tenant's)"
+    )
+
+
+class DatasetMediaIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    media_ids: list[str] = Field(min_length=1, max_length=1000)
+
+
+class LabeledIn(BaseModel):
+    """Mark frames as sent for labeling: a finished job's picks (``job_id``)."""
+
+    model_config = ConfigDict(extra="forbid")
+    job_id: str = Field(min_length=1, max_length=128, pattern=_ID)
+
+
+class DatasetOut(BaseModel):
+    id: str
+    name: str
+    created_ms: int
+    media_ids: list[str]
+    labeled: list[tuple[str, int]] = Field(
+        description="frames sent for labeling: [media_id, frame_index]"
+    )
+
+
+class DatasetList(BaseModel):
+    items: list[DatasetOut]
+
+
+class Deleted(BaseModel):
+    id: str
+    objects: int = Field(description="objects removed from the store")

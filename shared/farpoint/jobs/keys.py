@@ -18,6 +18,12 @@ so per-tenant access control can be added later without moving data::
     tenants/<t>/jobs/<job_id>/result/...            frames/, manifest.json/.csv, report.html
     tenants/<t>/jobs/<job_id>/stages/<stage>.json   written after a stage published its event
     tenants/<t>/models/<name>/model.pt + meta.json  models trained by the trainer
+    tenants/<t>/datasets/<id>/dataset.json          a dataset: name, media ids, labeled frames
+    tenants/<t>/cache/frames/<h>/...                decoded shards, content-addressed (h: media
+                                                    content + decode settings), ingest.json last
+    tenants/<t>/cache/vectors/<h>/<n>.npy           embeddings of shard n of frames cache <h>
+                                                    by one embedder + model content hash
+    tenants/<t>/jobs/<job_id>/cache.json            which frames cache the job's shards came from
 """
 
 from __future__ import annotations
@@ -83,6 +89,71 @@ class ModelKeys:
         return self.root + "meta.json"
 
 
+@dataclass(frozen=True)
+class DatasetKeys:
+    tenant: str
+    dataset_id: str
+
+    @property
+    def root(self) -> str:
+        return f"{tenant_root(self.tenant)}datasets/{check_id(self.dataset_id, 'dataset id')}/"
+
+    @property
+    def dataset(self) -> str:
+        return self.root + "dataset.json"
+
+
+def datasets_prefix(tenant: str) -> str:
+    return f"{tenant_root(tenant)}datasets/"
+
+
+@dataclass(frozen=True)
+class FramesCacheKeys:
+    """Decoded shards of some media at some decode settings, shared by every job that decodes
+    the same content the same way (``digest``: :func:`farpoint.jobs.cache.frames_digest`)."""
+
+    tenant: str
+    digest: str
+
+    @property
+    def root(self) -> str:
+        return f"{tenant_root(self.tenant)}cache/frames/{check_id(self.digest, 'digest')}/"
+
+    @property
+    def ingest(self) -> str:
+        return self.root + "ingest.json"
+
+    def frames(self, n: int) -> str:
+        return f"{self.root}shards/{n:05d}/frames.npy"
+
+    def shard_meta(self, n: int) -> str:
+        return f"{self.root}shards/{n:05d}/meta.json"
+
+
+@dataclass(frozen=True)
+class VectorsCacheKeys:
+    """Embeddings of one frames cache by one embedder and model content
+    (``digest``: :func:`farpoint.jobs.cache.vectors_digest`)."""
+
+    tenant: str
+    digest: str
+
+    @property
+    def root(self) -> str:
+        return f"{tenant_root(self.tenant)}cache/vectors/{check_id(self.digest, 'digest')}/"
+
+    def vectors(self, n: int) -> str:
+        return f"{self.root}{n:05d}.npy"
+
+    @property
+    def embedder(self) -> str:
+        return self.root + "embedder.json"
+
+
+def cache_prefix(tenant: str) -> str:
+    return f"{tenant_root(tenant)}cache/"
+
+
 def job_index_prefix(tenant: str) -> str:
     return f"{tenant_root(tenant)}job-index/"
 
@@ -114,6 +185,10 @@ class JobKeys:
     @property
     def ingest(self) -> str:
         return self.root + "ingest.json"
+
+    @property
+    def cache(self) -> str:
+        return self.root + "cache.json"
 
     @property
     def shards(self) -> str:

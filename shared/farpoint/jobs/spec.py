@@ -94,6 +94,10 @@ class SelectionSpec(BaseModel):
     shard_size: int = Field(256, ge=1, le=100_000, description="frames per embedding shard")
     group_quota: int | None = Field(None, ge=1, description="at most this many picks per media")
     min_gap_s: float | None = Field(None, gt=0, description="seconds between picks of a media")
+    dataset_id: IdStr | None = Field(  # type: ignore[valid-type]
+        None,
+        description="a dataset of the tenant's: picks are selected around its labeled frames",
+    )
     quality_filter: QualitySettings = Field(
         default_factory=QualitySettings,
         description="the frame-quality filter run before selection (dark, bright, uniform, "

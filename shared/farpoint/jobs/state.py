@@ -275,6 +275,50 @@ class JobState:
         elif frames or total is not None:
             out["status"] = "running"
 
+    def list_status(
+        self, cursor: str | None = None, limit: int = 50
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the jobs as the REST API shows them. A job whose objects are not in the
+        store (deleted, or recorded by another deployment sharing the records) is listed as its
+        record says; it never fails the whole page."""
+        ids, nxt = self.list(cursor, limit)
+        out = []
+        for job_id in ids:
+            try:
+                out.append(self.status(job_id))
+            except NotFoundError:
+                rec = self._record(job_id)
+                if rec is not None:
+                    out.append(self.record_status(rec))
+        return out, nxt
+
+    def _record(self, job_id: str) -> Any:
+        if self.records is None:
+            return None
+        try:
+            return self.records.get_job(self.tenant, job_id)
+        except NotFoundError:
+            return None
+
+    @staticmethod
+    def record_status(rec: Any) -> dict[str, Any]:
+        """A job as its record alone shows it (no stage details)."""
+        status = "failed" if rec.status == "cancelled" else rec.status
+        error = None
+        if rec.status == "cancelled":
+            error = "cancelled"
+        elif rec.status == "failed":
+            error = f"{rec.stage}: {rec.reason}"
+        return {
+            "id": rec.id,
+            "kind": rec.kind,
+            "created_ms": rec.created_ms,
+            "status": status,
+            "progress": 1.0 if rec.status == "succeeded" else 0.0,
+            "error": error,
+            "stages": {},
+        }
+
     def list(self, cursor: str | None = None, limit: int = 50) -> tuple[list[str], str | None]:
         """Job ids oldest first, ``limit`` at a time; ``cursor`` is the last one seen."""
         if self.records is not None:  # an indexed query instead of a listing of the store

@@ -196,6 +196,13 @@ class Records(Protocol):
         slot. True when this call ended it; False when it had ended already (the first end
         wins) or is unknown."""
 
+    def delete_job(self, tenant: str, job_id: str) -> bool:
+        """Forget a job and its stage progress (retention); an active job's quota slot is freed
+        with it. True when there was one to delete."""
+
+    def delete_media(self, tenant: str, media_id: str) -> bool:
+        """Forget a medium (retention); True when there was one to delete."""
+
     def stalled(self, older_than_ms: int, now_ms: int | None = None) -> list[Job]:
         """Active jobs of every tenant whose last progress is older than ``older_than_ms``."""
 

@@ -244,6 +244,23 @@ class MemoryRecords:
             )
             return True
 
+    def delete_job(self, tenant: str, job_id: str) -> bool:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.tenant != tenant:
+                return False
+            del self._jobs[job_id]
+            self._stages.pop(job_id, None)
+            return True
+
+    def delete_media(self, tenant: str, media_id: str) -> bool:
+        with self._lock:
+            m = self._media.get(media_id)
+            if m is None or m.tenant != tenant:
+                return False
+            del self._media[media_id]
+            return True
+
     def stalled(self, older_than_ms: int, now_ms: int | None = None) -> list[Job]:
         now = now_ms if now_ms is not None else _now()
         with self._lock:

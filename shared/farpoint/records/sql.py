@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, create_engine, event, func, select, text, tuple_, update
+from sqlalchemy import Engine, create_engine, delete, event, func, select, text, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
@@ -451,6 +451,24 @@ class SqlRecords:
                     t.jobs.c.status.in_(ACTIVE),
                 )
                 .values(status=status, stage=stage, reason=reason, updated_ms=now, finished_ms=now)
+            )
+            return bool(res.rowcount == 1)
+
+    def delete_job(self, tenant: str, job_id: str) -> bool:
+        with self.engine.begin() as conn:
+            found = conn.execute(
+                select(t.jobs.c.id).where(t.jobs.c.id == job_id, t.jobs.c.tenant_id == tenant)
+            ).first()
+            if found is None:
+                return False
+            conn.execute(delete(t.stage_progress).where(t.stage_progress.c.job_id == job_id))
+            conn.execute(delete(t.jobs).where(t.jobs.c.id == job_id, t.jobs.c.tenant_id == tenant))
+            return True
+
+    def delete_media(self, tenant: str, media_id: str) -> bool:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                delete(t.media).where(t.media.c.id == media_id, t.media.c.tenant_id == tenant)
             )
             return bool(res.rowcount == 1)
 
