@@ -217,7 +217,9 @@ def main() -> None:
                 (n0, d0, k0), s0 = last[m]
                 proj = s0 * COST[m](n, d, k) / COST[m](n0, d0, k0)
             gib = n * d * 4 / 2**30
-            if m == "apricot" and n > 20_000:
+            if k >= n:
+                row[m] = {"skip": "skipped: k >= n"}
+            elif m == "apricot" and n > 20_000:
                 row[m] = {"skip": "skipped: dense n x n"}
             elif gib > a.max_input_gib:
                 extra = f", ~{proj:.0f} s projected" if proj is not None else ""
@@ -261,8 +263,8 @@ def summarize(results: list[dict[str, object]], ds: list[int], ks: list[int]) ->
     # the interpreter's own RSS (imports, no data): the smallest RSS-minus-input of any cell
     base = min((float(r["rss_mib"]) - float(r["data_mib"]) for r in measured), default=0.0)  # type: ignore[arg-type]
     sys.stdout.write(
-        f"\ncost curve, seconds (~: projected)\n\n| method | d | k | {head} | "
-        "n=1e8 projected s | n=1e8 projected peak RSS GiB |\n"
+        f"\ncost curve, CPU seconds (~: projected)\n\n| method | d | k | {head} | "
+        "n=1e8 projected CPU s | n=1e8 projected peak RSS GiB |\n"
         f"|---|---|---|{'---|' * len(ns)}---|---|\n"
     )
     for m in methods:
@@ -273,7 +275,7 @@ def summarize(results: list[dict[str, object]], ds: list[int], ks: list[int]) ->
                 for n in ns:
                     r = cell.get((m, n, d, k), {})
                     if "secs" in r:
-                        vals.append(f"{float(r['secs']):.2f}")  # type: ignore[arg-type]
+                        vals.append(f"{float(r['cpu_s']):.2f}")  # type: ignore[arg-type]
                         best = r
                     elif r.get("projected_s") is not None:
                         vals.append(f"~{float(r['projected_s']):.0f}")  # type: ignore[arg-type]
@@ -286,7 +288,7 @@ def summarize(results: list[dict[str, object]], ds: list[int], ks: list[int]) ->
                     p_s, p_rss = "-", "- (dense n x n)" if m == "apricot" else "-"
                 else:
                     n0, d0, k0 = int(best["n"]), int(best["d"]), int(best["k"])  # type: ignore[call-overload]
-                    s0 = float(best["secs"])  # type: ignore[arg-type]
+                    s0 = float(best["cpu_s"])  # type: ignore[arg-type]
                     p_s = f"~{s0 * COST[m](1e8, d, k) / COST[m](n0, d0, k0):.0f}"
                     extra = float(best["rss_mib"]) - float(best["data_mib"]) - base  # type: ignore[arg-type]
                     rss = (base + 1e8 * d * 4 / 2**20 + max(0.0, extra) * 1e8 / n0 * d / d0) / 1024
