@@ -26,7 +26,17 @@ import httpx
 from tqdm import tqdm
 
 from farpoint.errors import FarpointError, InputError
-from farpoint.jobs.api import JobList, JobOut, MediaList, MediaOut, PresignOut, ResultOut
+from farpoint.jobs.api import (
+    DatasetList,
+    DatasetOut,
+    Deleted,
+    JobList,
+    JobOut,
+    MediaList,
+    MediaOut,
+    PresignOut,
+    ResultOut,
+)
 from farpoint.jobs.spec import SelectionSpec
 
 PRESIGNED_ABOVE = 64 * 1024 * 1024  # bytes: larger uploads go straight to the store
@@ -131,6 +141,32 @@ class Client:
     def media(self, media_id: str) -> MediaOut:
         return MediaOut.model_validate(self._request("GET", f"/v1/media/{media_id}").json())
 
+    def delete_media(self, media_id: str) -> Deleted:
+        """Delete a medium (its bytes and record; it leaves the tenant's datasets)."""
+        return Deleted.model_validate(self._request("DELETE", f"/v1/media/{media_id}").json())
+
+    # -- datasets --------------------------------------------------------------------------------
+    def create_dataset(self, name: str, media_ids: list[str] | None = None) -> DatasetOut:
+        """A dataset (the same name again returns it, with ``media_ids`` added)."""
+        body = {"name": name, "media_ids": list(media_ids or [])}
+        return DatasetOut.model_validate(self._request("POST", "/v1/datasets", json=body).json())
+
+    def datasets(self) -> list[DatasetOut]:
+        return DatasetList.model_validate(self._request("GET", "/v1/datasets").json()).items
+
+    def dataset(self, dataset_id: str) -> DatasetOut:
+        return DatasetOut.model_validate(self._request("GET", f"/v1/datasets/{dataset_id}").json())
+
+    def add_to_dataset(self, dataset_id: str, media_ids: list[str]) -> DatasetOut:
+        r = self._request("POST", f"/v1/datasets/{dataset_id}/media", json={"media_ids": media_ids})
+        return DatasetOut.model_validate(r.json())
+
+    def mark_labeled(self, dataset_id: str, job_id: str) -> DatasetOut:
+        """Mark a succeeded job's picks as sent for labeling: later jobs on the dataset
+        (``dataset_id=...``) pick around them."""
+        r = self._request("POST", f"/v1/datasets/{dataset_id}/labeled", json={"job_id": job_id})
+        return DatasetOut.model_validate(r.json())
+
     # -- jobs ------------------------------------------------------------------------------------
     def create_job(self, spec: SelectionSpec | None = None, **fields: Any) -> str:
         """Start a selection job (a :class:`SelectionSpec`, or its fields); return its id.
@@ -158,6 +194,10 @@ class Client:
             if not page.next_cursor:
                 return
             cursor = page.next_cursor
+
+    def delete_job(self, job_id: str) -> Deleted:
+        """Delete a job's shards, vectors, results and record (cancelled first when active)."""
+        return Deleted.model_validate(self._request("DELETE", f"/v1/jobs/{job_id}").json())
 
     def cancel(self, job_id: str) -> JobOut:
         return JobOut.model_validate(self._request("POST", f"/v1/jobs/{job_id}/cancel").json())

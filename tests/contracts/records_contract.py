@@ -117,6 +117,27 @@ class RecordsContract:
         with pytest.raises(InputError):
             records.finish(tenant, jid, "running")
 
+    def test_delete_is_tenant_scoped_and_frees_the_quota(
+        self, records: Records, tenant: str, other: str
+    ) -> None:
+        jid, mid = _id(), _id()
+        records.ensure_tenant(tenant, max_active_jobs=1)
+        records.create_job(tenant, "select", {}, jid)
+        records.progress(tenant, jid, "ingest", 1)
+        records.add_media(Media(mid, tenant, "a.mp4", "video", 10, "video/mp4", 1000))
+        assert not records.delete_job(other, jid) and not records.delete_media(other, mid)
+        assert records.get_job(tenant, jid).active  # another tenant's delete changed nothing
+        assert records.delete_job(tenant, jid) and records.delete_media(tenant, mid)
+        with pytest.raises(NotFoundError):
+            records.get_job(tenant, jid)
+        with pytest.raises(NotFoundError):
+            records.get_media(tenant, mid)
+        with pytest.raises(NotFoundError):
+            records.stages(tenant, jid)
+        assert not records.delete_job(tenant, jid)  # once
+        assert records.list_jobs(tenant)[0] == []
+        records.create_job(tenant, "select", {}, _id())  # the slot is free again
+
     def test_create_is_idempotent_on_the_job_id(
         self, records: Records, tenant: str, other: str
     ) -> None:

@@ -9,6 +9,7 @@ that fails raises :class:`JobFailedError` with its reason; refusals are :class:`
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -147,3 +148,81 @@ def test_jobs_on_media_referenced_in_a_bucket(system: System, client: Client) ->
     with pytest.raises(ApiError) as info:
         client.import_media(f"s3://{system.bucket}/other/raw/")
     assert info.value.http_status == 403
+
+
+def _metric(system: System, service: str, name: str) -> float:
+    """One counter of a stage process (``name{service="<service>"}``) from its /metrics."""
+    text = httpx.get(f"http://127.0.0.1:{system.ports[service]}/metrics", timeout=10).text
+    prefix = f'{name}{{service="{service}"}} '
+    values = [float(line[len(prefix) :]) for line in text.splitlines() if line.startswith(prefix)]
+    return values[0] if values else 0.0
+
+
+def test_jobs_pagination_follows_next_cursor(client: Client) -> None:
+    """Client.jobs() follows ``next_cursor`` page by page (it used to 404 "unknown job" when
+    the stack's records listed jobs whose objects were in another stack's bucket)."""
+    media = client.upload(bikes_small())
+    mine = [client.create_job(media_ids=[media.id], k=2, **PIXELS) for _ in range(3)]
+    listed = [j.id for j in client.jobs(page_size=1)]
+    assert len(listed) == len(set(listed))  # no page repeated
+    assert [i for i in listed if i in mine] == mine  # every job, oldest first
+    assert [j.id for j in client.jobs(page_size=500)] == listed
+    for job_id in mine:
+        client.wait(job_id, timeout_s=300, progress=False)
+
+
+def test_a_second_job_on_a_dataset_reuses_frames_and_vectors(
+    system: System, client: Client
+) -> None:
+    """Frames and embeddings are computed once per (media content, decode settings, embedder,
+    model): a second job on the dataset with another k and normalization decodes and embeds
+    nothing (stage metrics) and takes under a quarter of the first job's time."""
+    import time
+
+    media = client.upload(bikes_small())
+    ds = client.create_dataset(f"street-{media.id}", [media.id])
+    assert client.dataset(ds.id).media_ids == [media.id]
+    assert ds.id in [d.id for d in client.datasets()]
+    spec = dict(media_ids=[media.id], dataset_id=ds.id, embedder="imagenet", fps=10.0, width=96)
+    decoded = _metric(system, "ingest", "farpoint_frames_total")
+    embedded = _metric(system, "embedding", "farpoint_frames_total")
+    reused = [_metric(system, s, "farpoint_stage_reused_total") for s in ("ingest", "embedding")]
+
+    t0 = time.monotonic()
+    first = client.create_job(k=10, normalize="pca", **spec)
+    client.wait(first, timeout_s=600, progress=False)
+    t_first = time.monotonic() - t0
+    n_frames = client.result(first).n_frames
+    assert n_frames and _metric(system, "ingest", "farpoint_frames_total") - decoded == n_frames
+    assert _metric(system, "embedding", "farpoint_frames_total") - embedded == n_frames
+
+    t0 = time.monotonic()
+    second = client.create_job(k=20, normalize="none", method="fps", **spec)
+    client.wait(second, timeout_s=600, progress=False)
+    t_second = time.monotonic() - t0
+    assert len(client.result(second).items) == 20
+    # nothing decoded or embedded again; every shard came from the cache
+    assert _metric(system, "ingest", "farpoint_frames_total") - decoded == n_frames
+    assert _metric(system, "embedding", "farpoint_frames_total") - embedded == n_frames
+    now = [_metric(system, s, "farpoint_stage_reused_total") for s in ("ingest", "embedding")]
+    assert now[0] > reused[0] and now[1] - reused[1] == now[0] - reused[0]
+    sys.stderr.write(f"first job {t_first:.1f}s, second {t_second:.1f}s\n")
+    assert t_second < t_first / 4, (t_first, t_second)
+
+    # the first job's picks go to labeling; the next job picks around them
+    labeled = client.mark_labeled(ds.id, first)
+    firsts = {(i.media_id, i.frame_index) for i in client.result(first).items}
+    assert {tuple(f) for f in labeled.labeled} == firsts
+    third = client.create_job(k=10, normalize="pca", **spec)
+    client.wait(third, timeout_s=600, progress=False)
+    assert not firsts & {(i.media_id, i.frame_index) for i in client.result(third).items}
+
+    # retention through the client: the job and the medium are gone
+    assert client.delete_job(second).objects > 0
+    with pytest.raises(ApiError) as err:
+        client.job(second)
+    assert err.value.http_status == 404
+    client.delete_media(media.id)
+    with pytest.raises(ApiError) as err:
+        client.media(media.id)
+    assert err.value.http_status == 404
