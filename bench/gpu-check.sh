@@ -5,4 +5,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT_DIR="${OUT:-gpu-check}"
-exec timeout 480 .venv/bin/python bench/gpu_check.py --out "$OUT_DIR" "$@"
+PY="${PYTHON:-.venv/bin/python}"  # PYTHON: an interpreter with farpoint + CUDA torch installed
+export PYTHONPATH="$PWD/shared${PYTHONPATH:+:$PYTHONPATH}"
+exec timeout 480 "$PY" bench/gpu_check.py --out "$OUT_DIR" "$@"
