@@ -32,3 +32,31 @@ def test_bad_dataset_is_an_input_error() -> None:
     args = build_parser().parse_args(["eval", "--datasets", "cifar", "--out", "/nonexistent"])
     with pytest.raises(InputError, match="unknown dataset"):
         run(args)
+
+
+def test_defaults_have_one_home_and_the_eval_checks_them() -> None:
+    """`farpoint select`, the Python API and job specs read the defaults the eval decided."""
+    import inspect
+
+    from farpoint import pipeline
+    from farpoint.embed.base import DEFAULT_EMBEDDER
+    from farpoint.eval.cli import default_candidate
+    from farpoint.jobs.spec import SelectionSpec
+    from farpoint.normalize import DEFAULT_NORMALIZE, METHODS
+    from farpoint.selection.registry import DEFAULT_METHOD
+    from farpoint.selection.registry import METHODS as SELECTORS
+
+    assert DEFAULT_NORMALIZE in METHODS and DEFAULT_METHOD in SELECTORS
+    args = build_parser().parse_args(["select", "x.mp4", "-k", "3", "-o", "out"])
+    assert (args.normalize, args.method, args.embedder) == (
+        DEFAULT_NORMALIZE,
+        DEFAULT_METHOD,
+        DEFAULT_EMBEDDER,
+    )
+    params = inspect.signature(pipeline.select).parameters
+    assert params["normalize"].default == DEFAULT_NORMALIZE
+    assert params["method"].default == DEFAULT_METHOD
+    assert SelectionSpec.model_fields["normalize"].default == DEFAULT_NORMALIZE
+    assert SelectionSpec.model_fields["method"].default == DEFAULT_METHOD
+    norm = "" if DEFAULT_NORMALIZE == "none" else f"+{DEFAULT_NORMALIZE}"
+    assert default_candidate() == f"{DEFAULT_EMBEDDER}{norm}+{DEFAULT_METHOD}"

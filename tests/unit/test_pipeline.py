@@ -12,6 +12,7 @@ import pytest
 
 import farpoint
 from farpoint.errors import InputError
+from farpoint.normalize import DEFAULT_NORMALIZE
 from farpoint.selection import select_points
 from tests.data import bikes_small, fixture_images
 
@@ -50,7 +51,7 @@ def test_fps_equals_oracle_on_random_data(seed: int) -> None:
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(150, 4)).astype(np.float32)
     start = int(rng.integers(150))
-    sel = select_points(x, 25, start=start)
+    sel = select_points(x, 25, method="fps", start=start)
     picks, dists = oracle_fps(x, 25, start)
     assert sel.indices.tolist() == picks
     np.testing.assert_allclose(sel.distances, dists, rtol=1e-6)
@@ -60,7 +61,7 @@ def test_fps_ties_and_duplicates_go_to_the_lowest_index() -> None:
     rng = np.random.default_rng(5)
     base = rng.integers(0, 3, size=(40, 2)).astype(np.float32)  # a 3x3 grid: many exact ties
     x = np.concatenate([base, base[:10]])  # and exact duplicates
-    sel = select_points(x, 30, start=0)
+    sel = select_points(x, 30, method="fps", start=0)
     picks, dists = oracle_fps(x, 30, 0)
     assert sel.indices.tolist() == picks
     np.testing.assert_allclose(sel.distances, dists)
@@ -98,13 +99,13 @@ def test_select_vectors_validation() -> None:
 def test_select_end_to_end_pixels(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = farpoint.select(
-        bikes_small(), 8, out, embedder="pixels", normalize="pca", keep_vectors=True
+        bikes_small(), 8, out, embedder="pixels", normalize="pca", method="fps", keep_vectors=True
     )
     assert res.n_frames == 100 and len(res.picks) == 8
     assert res.vectors is not None and res.vectors.shape == (100, 768)
     assert res.normalized is not None and res.normalized.shape == (100, 20)
     # The picks are the reference selection on the normalized vectors.
-    again = select_points(res.normalized, 8, seed=0)
+    again = select_points(res.normalized, 8, method="fps", seed=0)
     assert [p.row for p in res.picks] == again.indices.tolist()
     d = [p.distance for p in res.picks]
     assert d[0] is None and all(a >= b for a, b in zip(d[1:], d[2:], strict=False))
@@ -129,7 +130,7 @@ def test_select_end_to_end_pixels(tmp_path: Path) -> None:
         assert np.abs(small - thumb).mean() < 12.0
     assert res.report is not None and res.report.is_file()
     # Same seed, same picks; the API without ``out`` writes nothing and returns the same.
-    res2 = farpoint.select([bikes_small()], 8, embedder="pixels", normalize="pca")
+    res2 = farpoint.select([bikes_small()], 8, embedder="pixels", normalize="pca", method="fps")
     assert [p.row for p in res2.picks] == [p.row for p in res.picks]
     assert res2.out is None
 
@@ -137,7 +138,7 @@ def test_select_end_to_end_pixels(tmp_path: Path) -> None:
 def test_select_default_embedder_imagenet_with_umap(tmp_path: Path) -> None:
     res = farpoint.select(bikes_small(), 5, tmp_path / "o", fps=5, frames=False, report=False)
     assert res.manifest["embedder"]["name"] == "imagenet"
-    assert res.manifest["normalize"]["requested"] == "umap"
+    assert res.manifest["normalize"]["requested"] == DEFAULT_NORMALIZE
     assert res.n_frames == 50 and len(res.picks) == 5
     # Diverse picks spread over the clip's scenes, not one shot.
     ts = sorted(p.timestamp_s for p in res.picks)

@@ -84,7 +84,8 @@ def test_auto_is_a_fast_backend() -> None:
     assert sel.name in ("cpu", "torch")
     x = _random(500, 4)
     np.testing.assert_array_equal(
-        select_points(x, 50, start=1).indices, farthest_point_reference(x, 50, start=1).indices
+        select_points(x, 50, method="fps", start=1).indices,
+        farthest_point_reference(x, 50, start=1).indices,
     )
 
 

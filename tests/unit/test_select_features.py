@@ -31,7 +31,8 @@ def _video_like(n_videos: int = 6, per: int = 300, d: int = 12, seed: int = 0):
 def test_group_quota_and_gap_hold(backend: str) -> None:
     x, groups, times = _video_like()
     sel = select_points(
-        x, 60, backend=backend, start=0, groups=groups, group_quota=8, times=times, min_gap_s=2.0
+        x, 60, method="fps", backend=backend, start=0, groups=groups, group_quota=8, times=times,
+        min_gap_s=2.0,
     )
     counts = np.bincount(groups[sel.indices], minlength=6)
     assert counts.max() <= 8
@@ -40,7 +41,8 @@ def test_group_quota_and_gap_hold(backend: str) -> None:
         assert (np.diff(t) >= 2.0).all()
     if backend != "reference":
         ref = select_points(
-            x, 60, backend="reference", start=0, groups=groups, group_quota=8, times=times,
+            x, 60, method="fps", backend="reference", start=0, groups=groups, group_quota=8,
+            times=times,
             min_gap_s=2.0,
         )
         np.testing.assert_array_equal(sel.indices, ref.indices)
@@ -48,7 +50,7 @@ def test_group_quota_and_gap_hold(backend: str) -> None:
 
 def test_quota_exhaustion_stops_early() -> None:
     x, groups, _ = _video_like()
-    sel = select_points(x, 100, backend="cpu", start=0, groups=groups, group_quota=3)
+    sel = select_points(x, 100, method="fps", backend="cpu", start=0, groups=groups, group_quota=3)
     assert len(sel) == 18 and sel.stopped_early
     assert sel.info["stop_reason"] == "no eligible point left"
 
@@ -89,7 +91,7 @@ def test_select_points_dedup_maps_back() -> None:
     rng = np.random.default_rng(1)
     base = rng.normal(size=(100, 5)).astype(np.float32)
     x = np.repeat(base, 5, axis=0)  # each row 5 times
-    sel = select_points(x, 30, backend="cpu", start=7, dedup=0.0)
+    sel = select_points(x, 30, method="fps", backend="cpu", start=7, dedup=0.0)
     assert len(set(sel.indices.tolist())) == 30
     assert set(sel.indices.tolist()) <= set(sel.info["dedup_kept"].tolist())  # type: ignore[union-attr]
     assert sel.indices[0] == 5  # row 7 is a copy of row 5
@@ -109,7 +111,7 @@ def test_suggest_budget_finds_knee() -> None:
 def test_budget_on_clustered_data() -> None:
     rng = np.random.default_rng(0)
     x = (rng.normal(size=(8, 5)) * 20)[rng.integers(8, size=2000)] + rng.normal(size=(2000, 5))
-    sel = select_points(x.astype(np.float32), 100, backend="cpu", start=0)
+    sel = select_points(x.astype(np.float32), 100, method="fps", backend="cpu", start=0)
     assert 6 <= suggest_budget(sel.distances) <= 16  # eight clusters
 
 

@@ -161,12 +161,9 @@ def default_candidate() -> str:
     """The grid name of what ``farpoint select`` does by default today."""
     from farpoint.embed.base import DEFAULT_EMBEDDER
     from farpoint.eval.grid import method_name
+    from farpoint.normalize import DEFAULT_NORMALIZE
     from farpoint.selection.registry import DEFAULT_METHOD
 
-    try:
-        from farpoint.normalize import DEFAULT_NORMALIZE  # type: ignore[attr-defined]
-    except ImportError:
-        DEFAULT_NORMALIZE = "umap"  # noqa: N806
     if DEFAULT_METHOD == "random":
         return "random"
     return method_name(DEFAULT_EMBEDDER, DEFAULT_NORMALIZE, DEFAULT_METHOD)
@@ -321,6 +318,7 @@ def _run_cells(  # type: ignore[no-untyped-def]
 ) -> dict[str, Any] | None:
     from farpoint.eval.data import load_dataset
     from farpoint.eval.derive import derive
+    from farpoint.eval.grid import registered_selectors
     from farpoint.eval.protocol import run_cell
     from farpoint.eval.report import write_results
 
@@ -357,7 +355,7 @@ def _run_cells(  # type: ignore[no-untyped-def]
             embedders,
             models=models,
             seeds=args.video_seeds,
-            selectors=selectors,
+            selectors=list(registered_selectors()) if selectors is None else selectors,
             normalizations=list(args.normalize),
         )
     return video

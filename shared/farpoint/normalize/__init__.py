@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 METHODS = ("umap", "pca", "none")
 # the product default (farpoint select, the Python API, job specs), chosen from the evaluation
 # tables: docs/quality.md, "What the results say about farpoint's defaults"
-DEFAULT_NORMALIZE = "umap"
+DEFAULT_NORMALIZE = "pca"
 MIN_UMAP_POINTS = 64
 DEFAULT_FIT_SAMPLE = 5_000  # fit cost grows with it; trustworthiness held (docs/performance.md)
 DEFAULT_MIN_TRUST = 0.70

@@ -99,7 +99,7 @@ METHODS: dict[str, MethodInfo] = {
     ),
 }
 
-DEFAULT_METHOD = "fps"
+DEFAULT_METHOD = "typiclust"  # chosen from the linear-probe tables: docs/quality.md, "Defaults"
 
 
 def method_names() -> tuple[str, ...]:
