@@ -139,7 +139,7 @@ def test_dataset_jobs_reuse_frames_and_vectors_and_select_around_labeled(
     # labeled set: job1's picks sent for labeling; the next job picks around them
     r = client.post(f"/v1/datasets/{ds['id']}/labeled", json={"job_id": job1}, headers=h)
     assert r.status_code == 200, r.text
-    assert sorted(map(tuple, r.json()["labeled"])) == sorted(picks1)
+    assert sorted((f["media_id"], f["frame_index"]) for f in r.json()["labeled"]) == sorted(picks1)
     _, picks3 = run_job(client, h, media_ids=[mid], k=8, dataset_id=ds["id"])
     assert not set(picks3) & set(picks1), (picks3, picks1)
     _, picks4 = run_job(client, h, media_ids=[mid], k=8)  # without the dataset: job1's picks

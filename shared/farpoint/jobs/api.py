@@ -22,6 +22,7 @@ __all__ = [
     "DatasetMediaIn",
     "DatasetOut",
     "Deleted",
+    "LabeledFrame",
     "LabeledIn",
     "ErrorDetail",
     "ErrorOut",
@@ -154,14 +155,17 @@ class LabeledIn(BaseModel):
     job_id: str = Field(min_length=1, max_length=128, pattern=_ID)
 
 
+class LabeledFrame(BaseModel):
+    media_id: str
+    frame_index: int
+
+
 class DatasetOut(BaseModel):
     id: str
     name: str
     created_ms: int
     media_ids: list[str]
-    labeled: list[tuple[str, int]] = Field(
-        description="frames sent for labeling: [media_id, frame_index]"
-    )
+    labeled: list[LabeledFrame] = Field(description="frames sent for labeling")
 
 
 class DatasetList(BaseModel):

@@ -2,7 +2,8 @@
 
 One object per dataset, ``tenants/<t>/datasets/<id>/dataset.json``::
 
-    {"id", "name", "created_ms", "media_ids": [...], "labeled": [[media_id, frame_index], ...]}
+    {"id", "name", "created_ms", "media_ids": [...],
+     "labeled": [{"media_id", "frame_index"}, ...]}
 
 A selection job that names a dataset (``SelectionSpec.dataset_id``) selects *around* its labeled
 frames: the selection stage passes the job's rows of those frames as ``labeled`` to the core's
@@ -85,10 +86,12 @@ def mark_labeled(
 ) -> dict[str, Any]:
     """Record frames (media id, frame index) as sent for labeling (idempotent)."""
     data = get_dataset(store, tenant, dataset_id)
-    have = {(m, int(i)) for m, i in data["labeled"]}
+    have = {(f["media_id"], int(f["frame_index"])) for f in data["labeled"]}
     added = [(m, int(i)) for m, i in frames if (m, int(i)) not in have]
     if added:
-        data["labeled"] = data["labeled"] + [list(f) for f in dict.fromkeys(added)]
+        data["labeled"] = data["labeled"] + [
+            {"media_id": m, "frame_index": i} for m, i in dict.fromkeys(added)
+        ]
         _put(store, tenant, data)
     return data
 
@@ -98,13 +101,13 @@ def remove_media(store: Store, tenant: str, media_id: str) -> None:
     for d in list_datasets(store, tenant):
         if media_id in d["media_ids"]:
             d["media_ids"] = [m for m in d["media_ids"] if m != media_id]
-            d["labeled"] = [f for f in d["labeled"] if f[0] != media_id]
+            d["labeled"] = [f for f in d["labeled"] if f["media_id"] != media_id]
             _put(store, tenant, d)
 
 
-def labeled_rows(table: FrameTable, labeled: list[list[Any]]) -> np.ndarray:
+def labeled_rows(table: FrameTable, labeled: list[dict[str, Any]]) -> np.ndarray:
     """The rows of a job's frame table (sources are media ids) that are labeled frames."""
-    want = {(str(m), int(i)) for m, i in labeled}
+    want = {(str(f["media_id"]), int(f["frame_index"])) for f in labeled}
     rows = [
         r
         for r, (m, fi) in enumerate(zip(table.sources, table.indices, strict=True))
