@@ -34,15 +34,20 @@ if sys.prefix != sys.base_prefix:
 
 if TYPE_CHECKING:  # pragma: no cover
     from farpoint.export.formats import export_result
-    from farpoint.pipeline import select, select_vectors
+    from farpoint.pipeline import select
+    from farpoint.vectors import select_vectors
 
 
 def __getattr__(name: str) -> Any:
     # Lazy: importing farpoint must not import torch.
-    if name in {"select", "select_vectors"}:
-        from farpoint import pipeline
+    if name == "select":
+        from farpoint.pipeline import select
 
-        return getattr(pipeline, name)
+        return select
+    if name == "select_vectors":
+        from farpoint.vectors import select_vectors
+
+        return select_vectors
     if name == "export_result":
         from farpoint.export.formats import export_result
 

@@ -335,7 +335,7 @@ def _load_npy(path: str, name: str) -> Any:
 
 
 def cmd_select_vectors(args: argparse.Namespace) -> int:
-    from farpoint.pipeline import select_vectors
+    from farpoint.vectors import select_vectors
 
     vectors = _load_npy(args.vectors, "vectors")
     labeled = _load_npy(args.labeled, "labeled") if args.labeled else None

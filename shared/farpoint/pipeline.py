@@ -30,7 +30,7 @@ from farpoint.ingest.prefetch import prefetch
 from farpoint.ingest.table import FrameTable, estimate_frames
 from farpoint.normalize import DEFAULT_NORMALIZE, apply_reducer, fit_reducer
 from farpoint.quality import QualityReport, QualitySettings, as_quality_settings, filter_frames
-from farpoint.selection import Selection, select_points, validate_k, validate_vectors
+from farpoint.selection import Selection, validate_k
 from farpoint.selection.frames import select_frames
 from farpoint.selection.registry import DEFAULT_METHOD
 from farpoint.store.local import LocalStore
@@ -219,41 +219,4 @@ def select(
         report=report_path,
         vectors=vectors if keep_vectors else None,
         normalized=normalized if keep_vectors else None,
-    )
-
-
-def select_vectors(
-    vectors: np.ndarray,
-    k: int,
-    *,
-    method: str = "fps",
-    normalize: str = "none",
-    dims: int = 20,
-    seed: int = 0,
-    backend: str = "auto",
-    labeled: np.ndarray | None = None,
-    min_distance: float | None = None,
-    **options: Any,
-) -> Selection:
-    """Select ``k`` rows of your own embeddings (``normalize='none'`` by default)."""
-    x = validate_vectors(vectors)
-    pool = None if labeled is None else validate_vectors(labeled, "labeled")
-    if pool is not None and pool.shape[1] != x.shape[1]:
-        raise InputError(
-            f"labeled vectors have {pool.shape[1]} dims but the vectors have {x.shape[1]}"
-        )
-    if normalize != "none":
-        fit_on = x if pool is None else np.concatenate([x, pool])
-        reducer, _ = fit_reducer(fit_on, normalize, dims=dims, seed=seed)
-        x = apply_reducer(reducer, x)
-        pool = apply_reducer(reducer, pool) if pool is not None else None
-    return select_points(
-        x,
-        k,
-        method=method,
-        backend=backend,
-        seed=seed,
-        labeled=pool,
-        min_distance=min_distance,
-        **options,
     )

@@ -7,7 +7,7 @@ here, instead of in a user's first ``farpoint select``. ``make setup`` runs this
 the packages; the container images run the same command at build time so a new pod starts warm.
 
 It calls the very functions the CLI and the services call, on tiny data, with the argument types
-real runs use: :func:`farpoint.pipeline.select_vectors` on float32 vectors both in memory (the
+real runs use: :func:`farpoint.vectors.select_vectors` on float32 vectors both in memory (the
 services) and memory-mapped read-only from a ``.npy`` (``farpoint select-vectors``), with and
 without a labeled pool, ``--dedup`` and ``--min-distance``; and :func:`farpoint.normalize
 .fit_reducer` / :func:`~farpoint.normalize.apply_reducer` with UMAP on a 100-frame clip's worth
@@ -36,7 +36,7 @@ def _clustered(n: int, d: int, seed: int) -> np.ndarray:
 
 def warm_selection() -> None:
     """The selection engine and dedup, as ``select_vectors`` (CLI and services) calls them."""
-    from farpoint.pipeline import select_vectors
+    from farpoint.vectors import select_vectors
 
     x = _clustered(6000, 20, seed=1)
     pool = _clustered(50, 20, seed=2)

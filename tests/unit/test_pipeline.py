@@ -74,7 +74,7 @@ def test_fps_with_labeled_pool_equals_oracle() -> None:
     rng = np.random.default_rng(9)
     x = rng.normal(size=(120, 3)).astype(np.float32)
     pool = rng.normal(size=(5, 3)).astype(np.float32)
-    sel = farpoint.select_vectors(x, 15, labeled=pool)
+    sel = farpoint.select_vectors(x, 15, labeled=pool, method="fps")
     picks, dists = oracle_fps(x, 15, 0, pool)
     assert sel.indices.tolist() == picks
     np.testing.assert_allclose(sel.distances, dists, rtol=1e-6)
