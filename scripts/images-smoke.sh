@@ -50,11 +50,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 143' TERM INT
 
-# A container of the image with the settings of this run (kept out of the image itself).
+# A container of the image with the settings of this run (kept out of the image itself), in $CTR
+# (not printed: a command substitution would run in a subshell and lose `containers`).
 new_container() {  # new_container NAME
   local c
   c=$("${B[@]}" from --name "$RUN-$1" "$IMAGE")
   containers+=("$c")
+  CTR=$c
   "${B[@]}" config \
     --env FARPOINT_KAFKA__BOOTSTRAP="$FARPOINT_KAFKA__BOOTSTRAP" \
     --env FARPOINT_KAFKA__TOPIC_PREFIX="$RUN." \
@@ -70,7 +72,6 @@ new_container() {  # new_container NAME
   if [ "$1" != probe ]; then  # the local servers run with the dev credentials (infra/up.sh)
     "${B[@]}" config --env FARPOINT_DEV_MODE=true "$c"
   fi
-  echo "$c"
 }
 in_image() {  # in_image CONTAINER CMD...: run as the image's user, as the image would
   local c=$1
@@ -79,7 +80,8 @@ in_image() {  # in_image CONTAINER CMD...: run as the image's user, as the image
 }
 
 # 1. the image itself
-probe=$(new_container probe)
+new_container probe
+probe=$CTR
 got=$(in_image "$probe" farpoint --version)
 want="farpoint $(sed -n 's/^appVersion: "\(.*\)"/\1/p' charts/farpoint/Chart.yaml)"
 [ "$got" = "$want" ] || die "farpoint --version in the image says '$got', the chart's appVersion '$want'"
@@ -114,7 +116,8 @@ log "outside dev mode the image refuses placeholder credentials"
 declare -A port t_start
 p=$BASE_PORT
 for s in "${SERVICES[@]}"; do
-  c=$(new_container "$s")
+  new_container "$s"
+  c=$CTR
   port[$s]=$p
   t_start[$s]=$(date +%s.%N)
   setsid "${B[@]}" run --isolation chroot --network host --user 10001:10001 "$c" -- \

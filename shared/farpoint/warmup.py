@@ -46,8 +46,8 @@ def warm_selection() -> None:
         mapped = np.load(path, mmap_mode="r")  # read-only arrays are other numba types
         for data in (x, mapped):
             select_vectors(data, 300)
-            select_vectors(data, 50, labeled=pool, min_distance=0.5)
-            select_vectors(data, 50, dedup=0.5)
+            select_vectors(data, 50, method="fps", labeled=pool, min_distance=0.5)
+            select_vectors(data, 50, method="fps", dedup=0.5)
         del mapped
 
 
