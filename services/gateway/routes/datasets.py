@@ -69,7 +69,7 @@ def add_media(dataset_id: DatasetId, body: DatasetMediaIn, ctx: Ctx, t: WriterTe
 @router.post(
     "/{dataset_id}/labeled",
     response_model=DatasetOut,
-    responses=error_responses(*WRITE, 404, 409, 422),
+    responses=error_responses(*WRITE, 400, 404, 409, 422),
 )
 def labeled(dataset_id: DatasetId, body: LabeledIn, ctx: Ctx, t: WriterTenant) -> DatasetOut:
     """Mark a succeeded job's picks as sent for labeling: later jobs on the dataset

@@ -60,9 +60,10 @@ def create_dataset(
     for d in list_datasets(store, tenant):
         if d["name"] == name:
             return add_media(store, tenant, d["id"], media_ids)
-    data = {"id": new_id(), "name": name, "created_ms": now_ms(), "media_ids": [], "labeled": []}
+    dataset_id = new_id()
+    data = {"id": dataset_id, "name": name, "created_ms": now_ms(), "media_ids": [], "labeled": []}
     _put(store, tenant, data)
-    return add_media(store, tenant, data["id"], media_ids)
+    return add_media(store, tenant, dataset_id, media_ids)
 
 
 def add_media(
