@@ -291,10 +291,13 @@ def main() -> int:
     ap.add_argument("--max-build-minutes", type=float, default=90.0)
     ap.add_argument("--video", choices=("honest", "looped"), default="honest")
     ap.add_argument("-k", type=int, default=1000)
+    ap.add_argument("--path", type=Path, default=None, help="run on this video instead")
     ap.add_argument("--json", type=Path, default=None)
-    ap.add_argument("extra", nargs="*", help="extra farpoint select arguments (after --)")
-    a = ap.parse_args()
-    if a.video == "looped":
+    a, extra = ap.parse_known_args()  # the rest: extra farpoint select arguments (after --)
+    a.extra = [x for x in extra if x != "--"]
+    if a.path is not None:
+        video = a.path
+    elif a.video == "looped":
         sys.path.insert(0, str(ROOT / "bench"))
         from bench_pipeline import build_video
 
