@@ -83,6 +83,8 @@ in_image() {  # in_image CONTAINER CMD...: run as the image's user, as the image
 new_container probe
 probe=$CTR
 got=$(in_image "$probe" farpoint --version)
+# (once, right after a build, `buildah run` returned nothing with status 0: ask a second time)
+[ -n "$got" ] || got=$(in_image "$probe" farpoint --version)
 want="farpoint $(sed -n 's/^appVersion: "\(.*\)"/\1/p' charts/farpoint/Chart.yaml)"
 [ "$got" = "$want" ] || die "farpoint --version in the image says '$got', the chart's appVersion '$want'"
 log "version: $got (= chart appVersion)"
