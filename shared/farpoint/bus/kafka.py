@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from kafka.admin import KafkaAdminClient
@@ -270,6 +271,21 @@ class KafkaBus:
             raise _transient("connect (consumer)", self.settings.bootstrap, exc) from exc
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"bad Kafka consumer settings: {exc}") from exc
+        # Know every topic's partitions before the first poll joins the group: a member whose
+        # metadata lacks a topic (just created by another process) is assigned none of its
+        # partitions and is not rebalanced until the metadata ages out (5 min): a stuck stage.
+        deadline = time.monotonic() + self.settings.request_timeout_ms / 1000
+        try:
+            for topic in topics:
+                while not consumer.partitions_for_topic(topic):
+                    if time.monotonic() > deadline:
+                        raise TransientError(f"Kafka: no partition metadata for topic {topic!r}")
+                    time.sleep(0.2)
+        except (KafkaError, TransientError) as exc:
+            consumer.close()
+            if isinstance(exc, TransientError):
+                raise
+            raise _transient("connect (consumer)", self.settings.bootstrap, exc) from exc
         return KafkaBusConsumer(consumer, self.settings.bootstrap)
 
     def ping(self) -> None:
