@@ -27,7 +27,7 @@ from farpoint.selection.ranked import Eligible, pick_distances
 from farpoint.selection.typiclust import typicality
 from farpoint.selection.uniform import allocate
 
-NEW = ("facility", "kmeans", "typiclust", "probcover", "uniform", "fps-dense")
+NEW = ("facility", "kmeans", "typiclust", "probcover", "uniform", "fps-dense", "timeline", "auto")
 
 
 def _blobs(n: int = 600, d: int = 8, centers: int = 6, seed: int = 0) -> np.ndarray:

@@ -28,8 +28,8 @@ def select_frames(
     :func:`farpoint.selection.select_points`. The CLI and the selection service both call this."""
     validate_k(k, normalized.shape[0], "frames decoded")
     extra = dict(select_options or {})
-    if "group_quota" in extra or "min_gap_s" in extra or method == "uniform":
-        extra.setdefault("groups", table.group_ids())  # uniform spaces picks per video in time
+    if "group_quota" in extra or "min_gap_s" in extra or method in ("uniform", "timeline", "auto"):
+        extra.setdefault("groups", table.group_ids())  # these space picks per video in time
         extra.setdefault("times", np.asarray(table.timestamps))
     return select_points(
         normalized,

@@ -97,9 +97,23 @@ METHODS: dict[str, MethodInfo] = {
         "Gonzalez 1985 + kNN density (arXiv 2202.02794)",
         "farpoint.selection.fps_dense:run",
     ),
+    "timeline": MethodInfo(
+        "timeline",
+        "per video, equal-content-change pieces of the frames; the most typical frame of each",
+        "DeMenthon et al., ACM MM 1998 (video curve); Divakaran et al., ICIP 2002",
+        "farpoint.selection.timeline:run",
+    ),
+    "auto": MethodInfo(
+        "auto",
+        "timeline on video frames (times given), typiclust otherwise",
+        "timeline + TypiClust (arXiv 2202.02794); docs/quality.md, Defaults",
+        "farpoint.selection.auto:run",
+    ),
 }
 
-DEFAULT_METHOD = "typiclust"  # chosen from the linear-probe tables: docs/quality.md, "Defaults"
+# timeline on video frames, typiclust otherwise: chosen from the linear-probe tables (typiclust)
+# and the video coverage table (timeline): docs/quality.md, "Defaults"
+DEFAULT_METHOD = "auto"
 
 
 def method_names() -> tuple[str, ...]:
