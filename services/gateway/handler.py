@@ -330,7 +330,11 @@ def add_dataset_media(
 ) -> dict[str, Any]:
     from farpoint.jobs import datasets
 
-    return datasets.add_media(ctx.store, tenant, dataset_id, media_ids)
+    datasets.get_dataset(ctx.store, tenant, dataset_id)
+    try:  # the path's dataset exists: unknown media in the body are a bad body (422)
+        return datasets.add_media(ctx.store, tenant, dataset_id, media_ids)
+    except NotFoundError as exc:
+        raise InputError(str(exc)) from None
 
 
 def mark_labeled(
@@ -340,7 +344,10 @@ def mark_labeled(
     from farpoint.jobs import datasets
 
     datasets.get_dataset(ctx.store, tenant, dataset_id)
-    status = ctx.jobs(tenant).status(check_id(job_id, "job id"))
+    try:  # the path's dataset exists: an unknown job in the body is a bad body (422), not 404
+        status = ctx.jobs(tenant).status(check_id(job_id, "job id"))
+    except NotFoundError as exc:
+        raise InputError(str(exc)) from None
     if status["status"] != "succeeded":
         raise ResultNotReady(f"job {job_id} is {status['status']}; no picks yet")
     manifest = get_json(ctx.store, JobKeys(tenant, job_id).manifest)

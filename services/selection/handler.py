@@ -16,7 +16,6 @@ import numpy as np
 
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
-from farpoint.ingest.table import FrameTable
 from farpoint.jobs.artifacts import load_spec, read_table
 from farpoint.jobs.datasets import get_dataset, labeled_rows
 from farpoint.jobs.events import event_id, make_event
@@ -41,14 +40,12 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     normalized = get_array(ctx.store, keys.normalized)
     n = normalized.shape[0]
     options: dict[str, Any] = spec.select_options()
+    # every row's origin (one small meta per shard): constraints and time-aware methods use it
+    table = read_table(ctx.store, keys)
     labeled: np.ndarray | None = None
     if spec.dataset_id:  # select around the dataset's labeled frames (their rows' vectors)
-        marked = get_dataset(ctx.store, tenant, spec.dataset_id)["labeled"]
-        table = read_table(ctx.store, keys)
-        rows = labeled_rows(table, marked)
+        rows = labeled_rows(table, get_dataset(ctx.store, tenant, spec.dataset_id)["labeled"])
         labeled = normalized[rows] if len(rows) else None
-    else:
-        table = read_table(ctx.store, keys) if options else FrameTable()
     selection = select_frames(
         normalized,
         table,

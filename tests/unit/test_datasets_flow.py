@@ -111,7 +111,11 @@ def test_dataset_jobs_reuse_frames_and_vectors_and_select_around_labeled(
     assert client.get(f"/v1/datasets/{ds['id']}", headers=heads["other"]).status_code == 404
     assert client.get("/v1/datasets", headers=heads["other"]).json()["items"] == []
     r = client.post(f"/v1/datasets/{ds['id']}/media", json={"media_ids": ["nope"]}, headers=h)
-    assert r.status_code == 404
+    assert r.status_code == 422 and "unknown media" in r.text, r.text
+    r = client.post(f"/v1/datasets/{ds['id']}/labeled", json={"job_id": "nope"}, headers=h)
+    assert r.status_code == 422 and "unknown job" in r.text, r.text
+    r = client.post("/v1/datasets/nope/labeled", json={"job_id": "nope"}, headers=h)
+    assert r.status_code == 404 and "unknown dataset" in r.text, r.text
 
     decoded0, embedded0 = count(FRAMES, "ingest"), count(FRAMES, "embedding")
     reused0 = count(REUSED, "ingest"), count(REUSED, "embedding")

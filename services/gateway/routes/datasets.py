@@ -62,7 +62,7 @@ def get(dataset_id: DatasetId, ctx: Ctx, t: ReaderTenant) -> DatasetOut:
     responses=error_responses(*WRITE, 400, 404, 422),
 )
 def add_media(dataset_id: DatasetId, body: DatasetMediaIn, ctx: Ctx, t: WriterTenant) -> DatasetOut:
-    """Add the tenant's media to the dataset (404 for an unknown medium)."""
+    """Add the tenant's media to the dataset (404: unknown dataset; 422: an unknown medium)."""
     return DatasetOut(**handler.add_dataset_media(ctx, t, dataset_id, body.media_ids))
 
 
@@ -73,5 +73,6 @@ def add_media(dataset_id: DatasetId, body: DatasetMediaIn, ctx: Ctx, t: WriterTe
 )
 def labeled(dataset_id: DatasetId, body: LabeledIn, ctx: Ctx, t: WriterTenant) -> DatasetOut:
     """Mark a succeeded job's picks as sent for labeling: later jobs on the dataset
-    (``dataset_id`` in the job) pick around them (409 until the job succeeded)."""
+    (``dataset_id`` in the job) pick around them (409 until the job succeeded, 422 for an
+    unknown job)."""
     return DatasetOut(**handler.mark_labeled(ctx, t, dataset_id, body.job_id))
