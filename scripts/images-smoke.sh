@@ -165,3 +165,4 @@ picks=$(curl -sf "${auth[@]}" "$gw/v1/jobs/$jid/result" \
 log "job $jid succeeded in $((SECONDS - t0)) s with 3 picks"
 log "PASSED: image $IMAGE ($("${B[@]}" images --format '{{.Size}}' "$IMAGE")); gateway ready" \
   "${ready_s[gateway]} s after launch"
+rm -rf "$WORK"  # logs kept only when a check failed
