@@ -12,6 +12,7 @@ run bench/bench_pipeline.py --minutes 10
 run bench/bench_train.py --seconds 10
 if "$PY" -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)'; then
   run bench/bench_select_gpu.py
+  run bench/gpu_check.py --out gpu-check   # congruence + GPU figures (bench/gpu-check.sh)
 else
   echo "== bench/bench_select_gpu.py skipped: no CUDA device" >&2
 fi
