@@ -133,6 +133,18 @@ class StoreContract:
             store.get_file("x/y", tmp_path / "never")
         assert not (tmp_path / "never").exists()
 
+    def test_copy_is_a_new_object_and_a_missing_source_is_not_found(self, store: Store) -> None:
+        store.put_bytes("copy/src.bin", b"payload" * 1000)
+        store.copy("copy/src.bin", "copy/deep/dst.bin")
+        assert store.get_bytes("copy/deep/dst.bin") == b"payload" * 1000
+        store.put_bytes("copy/src.bin", b"changed")  # the copy does not follow its source
+        assert store.get_bytes("copy/deep/dst.bin") == b"payload" * 1000
+        store.copy("copy/src.bin", "copy/deep/dst.bin")  # overwrite, like put_bytes
+        assert store.get_bytes("copy/deep/dst.bin") == b"changed"
+        with pytest.raises(NotFoundError):
+            store.copy("copy/missing.bin", "copy/never.bin")
+        assert not store.exists("copy/never.bin")
+
     @pytest.mark.parametrize("key", ["", "/abs", "a//b", "a/../b", "./a", "a/."])
     def test_invalid_keys_are_input_errors(self, store: Store, key: str) -> None:
         with pytest.raises(InputError):

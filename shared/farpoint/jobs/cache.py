@@ -63,5 +63,5 @@ def vectors_digest(frames: str, embedder: str, model_hash: str | None) -> str:
 
 
 def copy_object(store: Store, src: str, dst: str) -> None:
-    """Copy one object (through this process: the store interface has no server-side copy)."""
-    store.put_bytes(dst, store.get_bytes(src))
+    """Copy one cached object into the job (server-side on S3: no bytes through the service)."""
+    store.copy(src, dst)

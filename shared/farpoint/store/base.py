@@ -63,6 +63,11 @@ class Store(Protocol):
     def delete(self, key: str) -> None:
         """Delete ``key``; deleting a missing key is not an error."""
 
+    def copy(self, src: str, dst: str) -> None:
+        """Copy object ``src`` to ``dst`` inside the store, without moving its bytes through this
+        process where the store can (S3 CopyObject); :class:`NotFoundError` if ``src`` is absent.
+        """
+
     def presign_get(self, key: str, expires: timedelta = timedelta(hours=1)) -> str:
         """A URL that lets its holder read ``key`` until it expires."""
 

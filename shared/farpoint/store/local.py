@@ -123,6 +123,10 @@ class LocalStore:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def copy(self, src: str, dst: str) -> None:
+        with self.open(src) as f:
+            self.put_stream(dst, f, self.size(src))
+
     def presign_get(self, key: str, expires: timedelta = timedelta(hours=1)) -> str:
         return self._path(key).as_uri()
 

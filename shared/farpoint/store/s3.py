@@ -243,6 +243,14 @@ class S3Store:
         name = self._key(key)
         self._call("delete", key, lambda: self._client.remove_object(self.bucket, name))
 
+    def copy(self, src: str, dst: str) -> None:
+        """Server-side CopyObject: the bytes never leave the S3 server."""
+        from minio.commonconfig import CopySource
+
+        source = CopySource(self.bucket, self._key(src))
+        name = self._key(dst)
+        self._call("copy", src, lambda: self._client.copy_object(self.bucket, name, source))
+
     # ------------------------------------------------------------------ reads
     def open(self, key: str) -> BinaryIO:
         name = self._key(key)
