@@ -71,23 +71,6 @@ def handle_job_requested(ctx: ServiceContext, ev: pb.Event) -> None:
             return
         batch: list[Frame] = []
 
-        def announce(n: int, n_frames: int) -> None:
-            ctx.bus.publish(
-                ctx.topics.shard_ready,
-                make_event(
-                    tenant,
-                    job_id,
-                    event_id(job_id, "shard-ready", n),
-                    pb.ShardReady(
-                        shard=n,
-                        n_frames=n_frames,
-                        frames_key=keys.frames(n),
-                        meta_key=keys.shard_meta(n),
-                    ),
-                ),
-                key=f"{job_id}/{n}",
-            )
-
         def flush() -> None:
             nonlocal n, batch
             media_id = media_of[batch[0].source]
@@ -98,7 +81,7 @@ def handle_job_requested(ctx: ServiceContext, ev: pb.Event) -> None:
                 cache.shard_meta(n),
                 shard_format.Shard.from_frames(batch, source=media_id),
             )
-            announce(n, len(batch))
+            _announce_shard(ctx, tenant, job_id, keys, n, len(batch))
             FRAMES.labels(SERVICE).inc(len(batch))
             n += 1
             batch = []
@@ -136,6 +119,24 @@ def handle_job_requested(ctx: ServiceContext, ev: pb.Event) -> None:
     _finish(ctx, tenant, job_id, keys, summary)
 
 
+def _announce_shard(
+    ctx: ServiceContext, tenant: str, job_id: str, keys: JobKeys, n: int, n_frames: int
+) -> None:
+    """Tell the embedding service that shard ``n`` of the job is in the store."""
+    ctx.bus.publish(
+        ctx.topics.shard_ready,
+        make_event(
+            tenant,
+            job_id,
+            event_id(job_id, "shard-ready", n),
+            pb.ShardReady(
+                shard=n, n_frames=n_frames, frames_key=keys.frames(n), meta_key=keys.shard_meta(n)
+            ),
+        ),
+        key=f"{job_id}/{n}",
+    )
+
+
 def _reuse(
     ctx: ServiceContext, tenant: str, job_id: str, keys: JobKeys, cache: FramesCacheKeys
 ) -> None:
@@ -145,21 +146,7 @@ def _reuse(
         copy_object(ctx.store, cache.frames(n), keys.frames(n))
         copy_object(ctx.store, cache.shard_meta(n), keys.shard_meta(n))
         n_frames = len(shard_format.read_shard_table(ctx.store, keys.shard_meta(n)))
-        ctx.bus.publish(
-            ctx.topics.shard_ready,
-            make_event(
-                tenant,
-                job_id,
-                event_id(job_id, "shard-ready", n),
-                pb.ShardReady(
-                    shard=n,
-                    n_frames=n_frames,
-                    frames_key=keys.frames(n),
-                    meta_key=keys.shard_meta(n),
-                ),
-            ),
-            key=f"{job_id}/{n}",
-        )
+        _announce_shard(ctx, tenant, job_id, keys, n, n_frames)
         REUSED.labels(SERVICE).inc()
     log.info("job %s: %d cached shards reused (%s)", job_id, summary["n_shards"], cache.digest)
     _finish(ctx, tenant, job_id, keys, summary)
