@@ -252,20 +252,30 @@ up_postgres() {
     return 0
   fi
   t0=$(now)
-  local dir="$RUN_DIR/postgres" as=()
-  rm -rf "$dir"; mkdir -p "$dir/data" "$dir/sock"
-  # The server refuses to run as root: as root it runs as Debian's 'postgres' user.
+  local dir="$RUN_DIR/postgres" as=() real
+  # The server refuses to run as root: as root it runs as Debian's 'postgres' user, which may
+  # not be allowed through the checkout's parent folders (a clone under a mode-700 folder, as
+  # mktemp -d makes). Its files then live in a folder of their own under /tmp, one per run dir,
+  # linked as $RUN_DIR/postgres; the server is only ever handed that folder's real path.
+  if [ -L "$dir" ]; then rm -rf "$(readlink -f "$dir")"; fi
+  rm -rf "$dir"
   if [ "$(id -u)" -eq 0 ]; then
     id postgres > /dev/null 2>&1 || useradd --system --no-create-home --shell /usr/sbin/nologin postgres
-    chown -R postgres "$dir"
+    real="${TMPDIR:-/tmp}/farpoint-pg-$(printf '%s' "$RUN_DIR" | sha256sum | cut -c1-16)"
+    rm -rf "$real"; mkdir -p "$real/data" "$real/sock"
+    chown -R postgres "$real"; chmod 700 "$real"
+    ln -s "$real" "$dir"
+    dir=$real
     as=(setpriv --reuid=postgres --regid=postgres --init-groups --)
+  else
+    mkdir -p "$dir/data" "$dir/sock"
   fi
   printf '%s\n' "$PG_PASSWORD" > "$dir/pw"; chmod 600 "$dir/pw"
   [ ${#as[@]} -eq 0 ] || chown postgres "$dir/pw"
-  "${as[@]}" "$PGBIN/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pw" -E UTF8 \
-    --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > "$dir/initdb.log" 2>&1 \
-    || "${as[@]}" "$PGBIN/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pw" -E UTF8 \
-      --no-locale --auth-local=peer --auth-host=scram-sha-256 > "$dir/initdb.log" 2>&1 \
+  (cd / && "${as[@]}" "$PGBIN/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pw" -E UTF8 \
+    --locale=C.UTF-8 --auth-local=peer --auth-host=scram-sha-256 > "$dir/initdb.log" 2>&1) \
+    || (cd / && "${as[@]}" "$PGBIN/initdb" -D "$dir/data" -U "$PG_USER" --pwfile="$dir/pw" \
+      -E UTF8 --no-locale --auth-local=peer --auth-host=scram-sha-256 > "$dir/initdb.log" 2>&1) \
     || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   rm -f "$dir/pw"
   cat "$INFRA/postgres/postgresql.conf" >> "$dir/data/postgresql.conf"

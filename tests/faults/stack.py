@@ -131,6 +131,9 @@ class PrivateInfra:
                 if child.poll() is None:
                     child.kill()
                 child.wait(10)
+            pg = self.run_dir / "postgres"
+            if pg.is_symlink():  # up.sh keeps PostgreSQL's files under /tmp when run as root
+                shutil.rmtree(pg.resolve(), ignore_errors=True)
             shutil.rmtree(self.dir, ignore_errors=True)
 
     # -- Kafka and S3: stop and start again with the same command line ------------------------
@@ -191,7 +194,7 @@ class PrivateInfra:
             raise RuntimeError("PostgreSQL server binaries missing (infra/up.sh installs them)")
         as_owner = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"]
         as_owner = as_owner if os.geteuid() == 0 else []
-        data = self.run_dir / "postgres" / "data"
+        data = (self.run_dir / "postgres").resolve() / "data"  # up.sh may link it under /tmp
         subprocess.run(
             [*as_owner, bins[-1], "-D", str(data), *args],
             check=check,
@@ -202,9 +205,9 @@ class PrivateInfra:
     def restart_postgres(self) -> None:
         """``pg_ctl stop -m fast`` then start again on the same port and data."""
         self._pg_ctl("stop", "-m", "fast")
-        sock = self.run_dir / "postgres" / "sock"
+        sock = (self.run_dir / "postgres").resolve() / "sock"
         opts = f"-p {self.pg_port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={sock}"
-        log = self.run_dir / "postgres" / "restart.log"
+        log = (self.run_dir / "postgres").resolve() / "restart.log"
         self._pg_ctl("start", "-w", "-t", "120", "-o", opts, "-l", str(log))
 
 

@@ -48,7 +48,8 @@ def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path, list[
     subprocess.run(["bash", str(ROOT / "infra" / "up.sh"), "postgres"], env=env, check=True)
     as_owner = ["setpriv", "--reuid=postgres", "--regid=postgres", "--init-groups"]
     as_owner = as_owner if os.geteuid() == 0 else []
-    data = run_dir / "postgres" / "data"
+    pg_dir = (run_dir / "postgres").resolve()  # up.sh may keep it under /tmp (as root)
+    data = pg_dir / "data"
     url = f"postgresql+psycopg://farpoint:farpoint-dev-secret@127.0.0.1:{port}/farpoint"
     try:
         yield url, data, [*as_owner, bins[-1]]
@@ -58,6 +59,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[tuple[str, Path, list[
             capture_output=True,
             timeout=60,
         )
+        shutil.rmtree(pg_dir, ignore_errors=True)
         shutil.rmtree(run_dir, ignore_errors=True)
 
 
