@@ -95,7 +95,9 @@ def main() -> None:
     fp = [str(BIN / "farpoint")]
     lines = [f"| call ({n:.0e} x {args.d}, k = {args.k}) | wall s | CPU s |", "|---|---|---|"]
     results: dict[str, object] = {}
-    sv = [*fp, "select-vectors", str(vec), "-k", str(args.k)]
+    # fpsample is farthest point sampling: compare it with farpoint's --method fps (the default
+    # method is auto, a representative selection on plain vectors)
+    sv = [*fp, "select-vectors", str(vec), "-k", str(args.k), "--method", "fps"]
     if args.cold:
         cold_env = dict(env, NUMBA_CACHE_DIR=str(tmp / "empty-cache"))
         wall, cpu, _ = timed(sv, cold_env)
@@ -112,7 +114,7 @@ def main() -> None:
     lines.append(row("fpsample 1.0.2 fps_sampling, whole process", fw, fc))
     wall2, cpu2, out2 = timed(sv, env)
     lines.append(row("farpoint select-vectors, second call", wall2, cpu2))
-    tw, tc, _ = timed([*fp, "select-vectors", str(tiny), "-k", "2"], env)
+    tw, tc, _ = timed([*fp, "select-vectors", str(tiny), "-k", "2", "--method", "fps"], env)
     lines.append(row("farpoint select-vectors on 10 x 4, k = 2 (start-up floor)", tw, tc))
     same = json.loads(fout) == picks == json.loads(out2)
     results.update(first=[wall1, cpu1], second=[wall2, cpu2], fpsample=[fw, fc], floor=[tw, tc])
