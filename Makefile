@@ -68,7 +68,7 @@ eval: setup
 bench: setup
 	@bash bench/run.sh
 
-images:
+images: infra-up  # the smoke test runs the image against the local Kafka, S3 and PostgreSQL
 	@bash scripts/images.sh
 
 clean:
