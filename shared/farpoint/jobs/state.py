@@ -16,14 +16,13 @@ records know of even before the store does.
 from __future__ import annotations
 
 import json
-import time
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from farpoint.errors import NotFoundError
 from farpoint.jobs.keys import DEFAULT_TENANT, JobKeys, MediaKeys, ModelKeys, job_index_prefix
-from farpoint.records.base import Records
+from farpoint.records.base import Records, now_ms
 from farpoint.store.base import Store
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
@@ -33,10 +32,6 @@ _WEIGHTS = {"ingest": 0.2, "embedding": 0.5, "normalization": 0.1, "selection": 
 
 def new_id() -> str:
     return uuid.uuid4().hex
-
-
-def now_ms() -> int:
-    return int(time.time() * 1000)
 
 
 def put_json(store: Store, key: str, obj: Any) -> None:

@@ -16,10 +16,18 @@ ending frees the quota slot at once. A job whose last progress is older than a d
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
 JobStatus = Literal["queued", "running", "succeeded", "failed", "cancelled"]
+
+
+def now_ms() -> int:
+    """Milliseconds since the epoch: the one clock of records, job state and events."""
+    return int(time.time() * 1000)
+
+
 ACTIVE: tuple[str, ...] = ("queued", "running")
 TERMINAL: tuple[str, ...] = ("succeeded", "failed", "cancelled")
 

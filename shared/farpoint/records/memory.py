@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 import threading
-import time
 from dataclasses import replace
 from typing import Any
 
@@ -22,11 +21,8 @@ from farpoint.records.base import (
     check_status,
     parse_cursor,
 )
+from farpoint.records.base import now_ms as _now  # public keyword args are named now_ms
 from farpoint.security.errors import QuotaExceededError
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
 
 
 class MemoryRecords:

@@ -10,7 +10,6 @@ cannot both take the last slot. Ending a job is one conditional ``UPDATE ... WHE
 from __future__ import annotations
 
 import functools
-import time
 import uuid
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -33,11 +32,8 @@ from farpoint.records.base import (
     check_status,
     parse_cursor,
 )
+from farpoint.records.base import now_ms as _now  # public keyword args are named now_ms
 from farpoint.security.errors import QuotaExceededError
-
-
-def _now() -> int:
-    return int(time.time() * 1000)
 
 
 def make_engine(url: str, pool_size: int = 5, connect_timeout_s: float = 5.0) -> Engine:
