@@ -145,6 +145,17 @@ class SqlRecords:
             upgrade(engine)
         return cls(engine)
 
+    def _owned(self, table: Any, tenant: str, row_id: str, what: str) -> Any:
+        """The row ``row_id`` of ``table`` if ``tenant`` owns it; another tenant's row is as
+        unknown as a missing one (:class:`NotFoundError`, 404 at the gateway)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(table).where(table.c.id == row_id, table.c.tenant_id == tenant)
+            ).first()
+        if row is None:
+            raise NotFoundError(f"unknown {what} {row_id!r}")
+        return row
+
     # -- tenants ----------------------------------------------------------------------------
     def _ensure_tenant(self, conn: Connection, tenant: str, quota: int | None = None) -> None:
         conn.execute(
@@ -238,14 +249,7 @@ class SqlRecords:
         return Dataset(row.id, row.tenant_id, row.name, row.created_ms)
 
     def get_dataset(self, tenant: str, dataset_id: str) -> Dataset:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.datasets).where(
-                    t.datasets.c.id == dataset_id, t.datasets.c.tenant_id == tenant
-                )
-            ).first()
-        if row is None:
-            raise NotFoundError(f"unknown dataset {dataset_id!r}")
+        row = self._owned(t.datasets, tenant, dataset_id, "dataset")
         return Dataset(row.id, row.tenant_id, row.name, row.created_ms)
 
     def list_datasets(self, tenant: str) -> list[Dataset]:
@@ -279,13 +283,7 @@ class SqlRecords:
             )
 
     def get_media(self, tenant: str, media_id: str) -> Media:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.media).where(t.media.c.id == media_id, t.media.c.tenant_id == tenant)
-            ).first()
-        if row is None:
-            raise NotFoundError(f"unknown media {media_id!r}")
-        return _media(row)
+        return _media(self._owned(t.media, tenant, media_id, "media"))
 
     def list_media(self, tenant: str, dataset_id: str | None = None) -> list[Media]:
         q = select(t.media).where(t.media.c.tenant_id == tenant)
@@ -353,13 +351,7 @@ class SqlRecords:
         return self.get_job(tenant, job_id)
 
     def get_job(self, tenant: str, job_id: str) -> Job:
-        with self.engine.connect() as conn:
-            row = conn.execute(
-                select(t.jobs).where(t.jobs.c.id == job_id, t.jobs.c.tenant_id == tenant)
-            ).first()
-        if row is None:
-            raise NotFoundError(f"unknown job {job_id!r}")
-        return _job(row)
+        return _job(self._owned(t.jobs, tenant, job_id, "job"))
 
     def list_jobs(
         self, tenant: str, after: str | None = None, limit: int = 50, status: str | None = None
