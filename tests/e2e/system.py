@@ -15,12 +15,14 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from farpoint.settings import Settings
+from farpoint.settings import S3Settings, Settings
 from tests.settings_env import settings_with_env
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,13 +151,13 @@ class System:
             time.sleep(0.2)
         raise TimeoutError(f"{name} not ready after {timeout_s}s: {self.log(name)[-3000:]}")
 
-    def start_all(self, embedding_workers: int = 1) -> None:
+    def start_all(self, embedding_workers: int = 1, ready_timeout_s: float = 90.0) -> None:
         self.start("gateway", wait=False)
         for stage in STAGES:
             for i in range(embedding_workers if stage == "embedding" else 1):
                 self.start(f"{stage}{i or ''}", stage, wait=False)
         for name in self.procs:
-            self.wait_ready(name)
+            self.wait_ready(name, timeout_s=ready_timeout_s)
 
     def kill(self, name: str) -> None:
         """SIGKILL: no shutdown, nothing committed beyond what the worker had committed."""
@@ -219,3 +221,45 @@ class System:
         r = httpx.get(f"{self.gateway_url}/v1/jobs/{job_id}/result", timeout=30)
         r.raise_for_status()
         return r.json()  # type: ignore[no-any-return]
+
+
+@contextmanager
+def running_system(
+    settings: Settings,
+    workdir: Path,
+    configure: Callable[[System], None] | None = None,
+    ready_timeout_s: float = 300.0,  # a busy machine imports torch slowly
+) -> Iterator[System]:
+    """The gateway and every stage as processes, ready; always stopped afterwards (no process
+    left behind, even when start-up fails) and its bucket dropped. ``configure`` may set
+    ``System.env`` before anything starts."""
+    sysm = System(settings, workdir)
+    if configure is not None:
+        configure(sysm)
+    try:
+        sysm.start_all(ready_timeout_s=ready_timeout_s)
+        yield sysm
+    finally:
+        sysm.stop()
+        drop_bucket(sysm.settings().s3, sysm.bucket)
+
+
+def drop_bucket(s3: S3Settings, bucket: str) -> None:
+    """Delete the run's bucket and everything in it: an S3 server for tests (SeaweedFS) gives
+    each bucket volumes of its own, and a bucket left behind by every run exhausts them."""
+    from minio import Minio
+    from minio.deleteobjects import DeleteObject
+
+    raw = Minio(
+        s3.endpoint,
+        access_key=s3.access_key,
+        secret_key=s3.secret_key,
+        secure=s3.secure,
+        region=s3.region,
+    )
+    if not raw.bucket_exists(bucket):
+        return
+    names = [DeleteObject(o.object_name) for o in raw.list_objects(bucket, recursive=True)]
+    for err in raw.remove_objects(bucket, names):
+        raise AssertionError(f"could not delete {err.name} from {bucket}: {err.message}")
+    raw.remove_bucket(bucket)

@@ -23,7 +23,7 @@ from farpoint.jobs.api import JobOut, ResultOut
 from farpoint.pipeline import select
 from farpoint.settings import Settings
 from tests.data import bikes_small, opencv_sample
-from tests.e2e.system import STAGES, System
+from tests.e2e.system import System, running_system
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -38,18 +38,16 @@ def system(
 ) -> Iterator[System]:
     request.getfixturevalue("kafka_settings")
     request.getfixturevalue("s3_settings")
-    sysm = System(infra_settings, tmp_path_factory.mktemp("client-system"))
-    # media may reference the system's own bucket under the tenant's folder (no keys: "default")
-    sysm.env["FARPOINT_SECURITY__INPUT_PREFIXES"] = json.dumps([f"s3://{sysm.bucket}/{{tenant}}/"])
-    try:  # stop what started even when start-up fails (no process left behind)
-        sysm.start("gateway", wait=False)
-        for stage in STAGES:
-            sysm.start(stage, wait=False)
-        for name in list(sysm.procs):
-            sysm.wait_ready(name, timeout_s=300)  # a busy machine imports torch slowly
-        yield sysm
-    finally:
-        sysm.stop()
+
+    def bucket_inputs(sysm: System) -> None:
+        # media may reference the system's own bucket under the tenant's folder ("default")
+        prefixes = [f"s3://{sysm.bucket}/{{tenant}}/"]
+        sysm.env["FARPOINT_SECURITY__INPUT_PREFIXES"] = json.dumps(prefixes)
+
+    with running_system(
+        infra_settings, tmp_path_factory.mktemp("client-system"), bucket_inputs
+    ) as s:
+        yield s
 
 
 @pytest.fixture

