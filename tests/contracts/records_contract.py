@@ -65,23 +65,107 @@ class RecordsContract:
             records.get_dataset(other, a.id)
         assert [d.id for d in records.list_datasets(tenant)] == [a.id]
 
-    def test_media_idempotent_listed_by_dataset(
+    def test_media_idempotent_and_tenant_scoped(
         self, records: Records, tenant: str, other: str
     ) -> None:
-        ds = records.create_dataset(tenant, "d")
-        m1 = Media(_id(), tenant, "a.mp4", "video", 10, "video/mp4", 1000, ds.id, "ab" * 32)
-        m2 = Media(_id(), tenant, "b.jpg", "image", 5, "image/jpeg", 2000)
+        m1 = Media(_id(), tenant, "a.mp4", "video", 10, "video/mp4", 1000, ".mp4", None, "ab" * 32)
+        m2 = Media(_id(), tenant, "b.jpg", "image", 5, "image/jpeg", 2000, ".jpg", "s3://b/k.jpg")
         records.add_media(m1)
         records.add_media(m1)
         records.add_media(m2)
         assert records.get_media(tenant, m1.id) == m1
+        assert records.get_media(tenant, m2.id).uri == "s3://b/k.jpg"
         assert [m.id for m in records.list_media(tenant)] == [m1.id, m2.id]
-        assert [m.id for m in records.list_media(tenant, ds.id)] == [m1.id]
+        assert [m.id for m in records.list_media(tenant, newest_first=True)] == [m2.id, m1.id]
+        assert [m.id for m in records.list_media(tenant, newest_first=True, limit=1)] == [m2.id]
         with pytest.raises(NotFoundError):
             records.get_media(other, m1.id)
         assert records.list_media(other) == []
+
+    def _media(self, records: Records, tenant: str, n: int) -> list[str]:
+        ids = []
+        for i in range(n):
+            m = Media(_id(), tenant, f"{i}.mp4", "video", 10, "video/mp4", 1000 + i, ".mp4")
+            records.add_media(m)
+            ids.append(m.id)
+        return ids
+
+    def test_dataset_membership_ordered_idempotent_many_to_many(
+        self, records: Records, tenant: str, other: str
+    ) -> None:
+        a, b = records.create_dataset(tenant, "a"), records.create_dataset(tenant, "b")
+        m1, m2, m3 = self._media(records, tenant, 3)
+        assert records.add_dataset_media(tenant, a.id, [m3, m1, m3]) == [m3, m1]
+        assert records.add_dataset_media(tenant, a.id, [m1, m2]) == [m2]  # m1 is in already
+        assert records.add_dataset_media(tenant, a.id, [m1]) == []
+        assert records.add_dataset_media(tenant, b.id, [m1]) == [m1]  # in two datasets
+        assert [m.id for m in records.list_media(tenant, a.id)] == [m3, m1, m2]
+        assert [m.id for m in records.list_media(tenant, a.id, newest_first=True)] == [m2, m1, m3]
+        assert [m.id for m in records.list_media(tenant, b.id)] == [m1]
+        # an unknown medium adds nothing at all; another tenant's ids are unknown
         with pytest.raises(NotFoundError):
-            records.add_media(Media(_id(), other, "c", "image", 1, "image/png", 1, ds.id))
+            records.add_dataset_media(tenant, b.id, [m2, _id()])
+        assert [m.id for m in records.list_media(tenant, b.id)] == [m1]
+        theirs = self._media(records, other, 1)[0]
+        with pytest.raises(NotFoundError):
+            records.add_dataset_media(tenant, b.id, [theirs])
+        with pytest.raises(NotFoundError):
+            records.add_dataset_media(other, a.id, [theirs])
+        assert records.list_media(other, a.id) == []
+        with pytest.raises(InputError):
+            records.add_dataset_media(tenant, b.id, [m2, m3], max_media=2)
+        assert records.add_dataset_media(tenant, b.id, [m2], max_media=2) == [m2]
+
+    def test_dataset_membership_claimed_once_under_concurrent_adds(
+        self, records: Records, tenant: str
+    ) -> None:
+        ds = records.create_dataset(tenant, "race")
+        (m,) = self._media(records, tenant, 1)
+        barrier = threading.Barrier(8)
+        won: list[list[str]] = []
+
+        def add() -> None:
+            barrier.wait()
+            won.append(records.add_dataset_media(tenant, ds.id, [m]))
+
+        threads = [threading.Thread(target=add) for _ in range(8)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        assert sorted(won) == [[]] * 7 + [[m]]
+
+    def test_labeled_frames_idempotent_and_tenant_scoped(
+        self, records: Records, tenant: str, other: str
+    ) -> None:
+        ds = records.create_dataset(tenant, "l")
+        m1, m2 = self._media(records, tenant, 2)
+        assert records.mark_labeled(tenant, ds.id, [(m1, 4), (m2, 0), (m1, 4)]) == 2
+        assert records.mark_labeled(tenant, ds.id, [(m1, 4), (m1, 9), (_id(), 1)]) == 1
+        assert records.labeled_frames(tenant, ds.id) == [(m1, 4), (m2, 0), (m1, 9)]
+        with pytest.raises(NotFoundError):
+            records.labeled_frames(other, ds.id)
+        with pytest.raises(NotFoundError):
+            records.mark_labeled(other, ds.id, [(m1, 5)])
+        theirs = self._media(records, other, 1)[0]
+        assert records.mark_labeled(tenant, ds.id, [(theirs, 1)]) == 0
+        assert records.labeled_frames(tenant, ds.id) == [(m1, 4), (m2, 0), (m1, 9)]
+
+    def test_deleting_a_medium_leaves_its_datasets(
+        self, records: Records, tenant: str, other: str
+    ) -> None:
+        a, b = records.create_dataset(tenant, "a"), records.create_dataset(tenant, "b")
+        m1, m2 = self._media(records, tenant, 2)
+        records.add_dataset_media(tenant, a.id, [m1, m2])
+        records.add_dataset_media(tenant, b.id, [m1])
+        records.mark_labeled(tenant, a.id, [(m1, 0), (m2, 3)])
+        assert not records.delete_media(other, m1)
+        assert records.delete_media(tenant, m1)
+        assert not records.delete_media(tenant, m1)
+        assert [m.id for m in records.list_media(tenant, a.id)] == [m2]
+        assert records.list_media(tenant, b.id) == []
+        assert records.labeled_frames(tenant, a.id) == [(m2, 3)]
+        assert records.add_dataset_media(tenant, b.id, [m2]) == [m2]
 
     def test_job_lifecycle(self, records: Records, tenant: str, other: str) -> None:
         jid = _id()

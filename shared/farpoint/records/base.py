@@ -66,7 +66,8 @@ class Media:
     size: int
     content_type: str
     created_ms: int
-    dataset_id: str | None = None
+    ext: str = ""  # the extension decoding goes by (".mp4"), from the sniffed type
+    uri: str | None = None  # s3://... when the medium references an object instead of an upload
     sha256: str | None = None
 
 
@@ -146,7 +147,36 @@ class Records(Protocol):
 
     def get_media(self, tenant: str, media_id: str) -> Media: ...
 
-    def list_media(self, tenant: str, dataset_id: str | None = None) -> list[Media]: ...
+    def list_media(
+        self,
+        tenant: str,
+        dataset_id: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Media]:
+        """The tenant's media oldest first (``newest_first``: the other way), or a dataset's in
+        the order they were added to it; at most ``limit``."""
+
+    def add_dataset_media(
+        self,
+        tenant: str,
+        dataset_id: str,
+        media_ids: list[str],
+        max_media: int | None = None,
+    ) -> list[str]:
+        """Add the tenant's media to the dataset in one transaction; return the ids this call
+        added (those already in it are kept once: idempotent, and of two simultaneous calls
+        adding one medium exactly one returns it). NotFoundError for an unknown dataset or
+        medium (nothing is added); InputError when the dataset would hold more than
+        ``max_media``."""
+
+    def mark_labeled(self, tenant: str, dataset_id: str, frames: list[tuple[str, int]]) -> int:
+        """Record frames ``(media id, frame index)`` of the tenant's media as sent for labeling
+        in the dataset (idempotent: one row per frame); frames of media that no longer exist are
+        skipped. The number of frames newly marked."""
+
+    def labeled_frames(self, tenant: str, dataset_id: str) -> list[tuple[str, int]]:
+        """The dataset's labeled frames in the order they were marked."""
 
     # -- jobs -----------------------------------------------------------------------------
     def create_job(
@@ -209,7 +239,8 @@ class Records(Protocol):
         with it. True when there was one to delete."""
 
     def delete_media(self, tenant: str, media_id: str) -> bool:
-        """Forget a medium (retention); True when there was one to delete."""
+        """Forget a medium (retention): it leaves every dataset, with its labeled frames. True
+        when there was one to delete."""
 
     def stalled(self, older_than_ms: int, now_ms: int | None = None) -> list[Job]:
         """Active jobs of every tenant whose last progress is older than ``older_than_ms``."""

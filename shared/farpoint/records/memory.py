@@ -8,7 +8,7 @@ import threading
 from dataclasses import replace
 from typing import Any
 
-from farpoint.errors import NotFoundError
+from farpoint.errors import InputError, NotFoundError
 from farpoint.records.base import (
     ACTIVE,
     ApiKey,
@@ -32,6 +32,8 @@ class MemoryRecords:
         self._keys: dict[str, ApiKey] = {}
         self._datasets: dict[str, Dataset] = {}
         self._media: dict[str, Media] = {}
+        self._members: dict[str, list[str]] = {}  # dataset id -> media ids, in order added
+        self._labeled: dict[str, list[tuple[str, int]]] = {}  # dataset id -> frames, in order
         self._jobs: dict[str, Job] = {}
         self._stages: dict[str, dict[str, StageProgress]] = {}
         self._audit: list[AuditEntry] = []
@@ -106,8 +108,6 @@ class MemoryRecords:
     def add_media(self, media: Media) -> None:
         with self._lock:
             self.ensure_tenant(media.tenant)
-            if media.dataset_id is not None:
-                self.get_dataset(media.tenant, media.dataset_id)
             self._media.setdefault(media.id, media)
 
     def get_media(self, tenant: str, media_id: str) -> Media:
@@ -117,14 +117,66 @@ class MemoryRecords:
                 raise NotFoundError(f"unknown media {media_id!r}")
             return m
 
-    def list_media(self, tenant: str, dataset_id: str | None = None) -> list[Media]:
+    def list_media(
+        self,
+        tenant: str,
+        dataset_id: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Media]:
         with self._lock:
-            out = [
-                m
-                for m in self._media.values()
-                if m.tenant == tenant and (dataset_id is None or m.dataset_id == dataset_id)
-            ]
-        return sorted(out, key=lambda m: (m.created_ms, m.id))
+            if dataset_id is not None:
+                if dataset_id not in self._datasets or self._datasets[dataset_id].tenant != tenant:
+                    return []
+                out = [self._media[m] for m in self._members.get(dataset_id, [])]
+                if newest_first:
+                    out.reverse()
+            else:
+                out = sorted(
+                    (m for m in self._media.values() if m.tenant == tenant),
+                    key=lambda m: (m.created_ms, m.id),
+                    reverse=newest_first,
+                )
+        return out if limit is None else out[:limit]
+
+    def add_dataset_media(
+        self,
+        tenant: str,
+        dataset_id: str,
+        media_ids: list[str],
+        max_media: int | None = None,
+    ) -> list[str]:
+        with self._lock:
+            self.get_dataset(tenant, dataset_id)
+            for mid in media_ids:
+                self.get_media(tenant, mid)
+            have = self._members.setdefault(dataset_id, [])
+            new = [m for m in dict.fromkeys(media_ids) if m not in have]
+            if max_media is not None and len(have) + len(new) > max_media:
+                raise InputError(f"a dataset holds at most {max_media} media")
+            have.extend(new)
+            return new
+
+    def mark_labeled(self, tenant: str, dataset_id: str, frames: list[tuple[str, int]]) -> int:
+        with self._lock:
+            self.get_dataset(tenant, dataset_id)
+            have = self._labeled.setdefault(dataset_id, [])
+            seen = set(have)
+            added = 0
+            for mid, index in frames:
+                frame = (str(mid), int(index))
+                m = self._media.get(frame[0])
+                if frame in seen or m is None or m.tenant != tenant:
+                    continue
+                have.append(frame)
+                seen.add(frame)
+                added += 1
+            return added
+
+    def labeled_frames(self, tenant: str, dataset_id: str) -> list[tuple[str, int]]:
+        with self._lock:
+            self.get_dataset(tenant, dataset_id)
+            return list(self._labeled.get(dataset_id, []))
 
     # -- jobs -------------------------------------------------------------------------------
     def create_job(
@@ -255,6 +307,11 @@ class MemoryRecords:
             if m is None or m.tenant != tenant:
                 return False
             del self._media[media_id]
+            for members in self._members.values():
+                if media_id in members:
+                    members.remove(media_id)
+            for ds, frames in self._labeled.items():
+                self._labeled[ds] = [f for f in frames if f[0] != media_id]
             return True
 
     def stalled(self, older_than_ms: int, now_ms: int | None = None) -> list[Job]:

@@ -53,14 +53,55 @@ media = Table(
     metadata,
     Column("id", String(64), primary_key=True),
     Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
-    Column("dataset_id", String(64), ForeignKey("datasets.id"), nullable=True),
     Column("filename", String(500), nullable=False),
     Column("kind", String(32), nullable=False),
     Column("size", BigInteger, nullable=False),
     Column("content_type", String(200), nullable=False),
     Column("sha256", String(64), nullable=True),
     Column("created_ms", BigInteger, nullable=False),
+    Column("ext", String(16), nullable=False, server_default=""),
+    Column("uri", Text, nullable=True),
     Index("ix_media_tenant_created", "tenant_id", "created_ms", "id"),
+)
+
+# A medium may belong to several datasets of its tenant; ``id`` keeps the order media were added.
+dataset_media = Table(
+    "dataset_media",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "dataset_id",
+        String(64),
+        ForeignKey("datasets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("media_id", String(64), ForeignKey("media.id", ondelete="CASCADE"), nullable=False),
+    Column("added_ms", BigInteger, nullable=False),
+    UniqueConstraint("dataset_id", "media_id", name="uq_dataset_media"),
+    Index("ix_dataset_media_media", "media_id"),
+)
+
+# The frames of a dataset sent for labeling: one row per (dataset, medium, frame), so marking
+# is idempotent; ``id`` keeps the order they were marked.
+labeled_frames = Table(
+    "labeled_frames",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column(
+        "dataset_id",
+        String(64),
+        ForeignKey("datasets.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    Column("media_id", String(64), ForeignKey("media.id", ondelete="CASCADE"), nullable=False),
+    Column("frame_index", Integer, nullable=False),
+    Column("labeled_ms", BigInteger, nullable=False),
+    UniqueConstraint("dataset_id", "media_id", "frame_index", name="uq_labeled_frames"),
+    Index("ix_labeled_frames_media", "media_id"),
 )
 
 jobs = Table(

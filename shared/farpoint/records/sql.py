@@ -18,7 +18,7 @@ from sqlalchemy import Engine, create_engine, delete, event, func, select, text,
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 
-from farpoint.errors import NotFoundError, TransientError
+from farpoint.errors import InputError, NotFoundError, TransientError
 from farpoint.records import schema as t
 from farpoint.records.base import (
     ACTIVE,
@@ -124,7 +124,8 @@ def _media(row: Any) -> Media:
         size=row.size,
         content_type=row.content_type,
         created_ms=row.created_ms,
-        dataset_id=row.dataset_id,
+        ext=row.ext,
+        uri=row.uri,
         sha256=row.sha256,
     )
 
@@ -262,8 +263,6 @@ class SqlRecords:
         return [Dataset(r.id, r.tenant_id, r.name, r.created_ms) for r in rows]
 
     def add_media(self, media: Media) -> None:
-        if media.dataset_id is not None:
-            self.get_dataset(media.tenant, media.dataset_id)
         with self.engine.begin() as conn:
             self._ensure_tenant(conn, media.tenant)
             conn.execute(
@@ -271,13 +270,14 @@ class SqlRecords:
                 .values(
                     id=media.id,
                     tenant_id=media.tenant,
-                    dataset_id=media.dataset_id,
                     filename=media.filename,
                     kind=media.kind,
                     size=media.size,
                     content_type=media.content_type,
                     sha256=media.sha256,
                     created_ms=media.created_ms,
+                    ext=media.ext,
+                    uri=media.uri,
                 )
                 .on_conflict_do_nothing(index_elements=["id"])
             )
@@ -285,13 +285,134 @@ class SqlRecords:
     def get_media(self, tenant: str, media_id: str) -> Media:
         return _media(self._owned(t.media, tenant, media_id, "media"))
 
-    def list_media(self, tenant: str, dataset_id: str | None = None) -> list[Media]:
-        q = select(t.media).where(t.media.c.tenant_id == tenant)
+    def list_media(
+        self,
+        tenant: str,
+        dataset_id: str | None = None,
+        limit: int | None = None,
+        newest_first: bool = False,
+    ) -> list[Media]:
         if dataset_id is not None:
-            q = q.where(t.media.c.dataset_id == dataset_id)
+            dm = t.dataset_media
+            q = (
+                select(t.media)
+                .join(dm, dm.c.media_id == t.media.c.id)
+                .join(t.datasets, t.datasets.c.id == dm.c.dataset_id)
+                .where(dm.c.dataset_id == dataset_id, t.datasets.c.tenant_id == tenant)
+                .order_by(dm.c.id.desc() if newest_first else dm.c.id)
+            )
+        else:
+            order = (t.media.c.created_ms, t.media.c.id)
+            q = (
+                select(t.media)
+                .where(t.media.c.tenant_id == tenant)
+                .order_by(*(c.desc() for c in order) if newest_first else order)
+            )
+        if limit is not None:
+            q = q.limit(limit)
         with self.engine.connect() as conn:
-            rows = conn.execute(q.order_by(t.media.c.created_ms, t.media.c.id)).all()
+            rows = conn.execute(q).all()
         return [_media(r) for r in rows]
+
+    def _owned_in(self, conn: Connection, tenant: str, dataset_id: str) -> None:
+        """The dataset, locked for this transaction (its membership changes one at a time)."""
+        row = conn.execute(
+            select(t.datasets.c.id)
+            .where(t.datasets.c.id == dataset_id, t.datasets.c.tenant_id == tenant)
+            .with_for_update()
+        ).first()
+        if row is None:
+            raise NotFoundError(f"unknown dataset {dataset_id!r}")
+
+    def add_dataset_media(
+        self,
+        tenant: str,
+        dataset_id: str,
+        media_ids: list[str],
+        max_media: int | None = None,
+    ) -> list[str]:
+        wanted = list(dict.fromkeys(media_ids))
+        dm = t.dataset_media
+        with self.engine.begin() as conn:
+            self._owned_in(conn, tenant, dataset_id)
+            known = set(
+                conn.execute(
+                    select(t.media.c.id).where(
+                        t.media.c.tenant_id == tenant, t.media.c.id.in_(wanted)
+                    )
+                ).scalars()
+            )
+            for mid in wanted:
+                if mid not in known:
+                    raise NotFoundError(f"unknown media {mid!r}")
+            have = set(
+                conn.execute(
+                    select(dm.c.media_id).where(
+                        dm.c.dataset_id == dataset_id, dm.c.media_id.in_(wanted)
+                    )
+                ).scalars()
+            )
+            new = [m for m in wanted if m not in have]
+            if max_media is not None and new:
+                count = conn.execute(
+                    select(func.count()).select_from(dm).where(dm.c.dataset_id == dataset_id)
+                ).scalar_one()
+                if count + len(new) > max_media:
+                    raise InputError(f"a dataset holds at most {max_media} media")
+            added = []
+            now = _now()
+            for mid in new:
+                # RETURNING, not rowcount: PostgreSQL's driver reports -1 for an INSERT that
+                # returns the new serial id
+                row = conn.execute(
+                    _insert(conn, dm)
+                    .values(dataset_id=dataset_id, media_id=mid, added_ms=now)
+                    .on_conflict_do_nothing(index_elements=["dataset_id", "media_id"])
+                    .returning(dm.c.id)
+                ).first()
+                if row is not None:
+                    added.append(mid)
+        return added
+
+    def mark_labeled(self, tenant: str, dataset_id: str, frames: list[tuple[str, int]]) -> int:
+        wanted = list(dict.fromkeys((str(m), int(i)) for m, i in frames))
+        lf = t.labeled_frames
+        added = 0
+        with self.engine.begin() as conn:
+            self._owned_in(conn, tenant, dataset_id)
+            known = set(
+                conn.execute(
+                    select(t.media.c.id).where(
+                        t.media.c.tenant_id == tenant,
+                        t.media.c.id.in_({m for m, _ in wanted}),
+                    )
+                ).scalars()
+            )
+            now = _now()
+            for mid, index in wanted:
+                if mid not in known:
+                    continue
+                row = conn.execute(
+                    _insert(conn, lf)
+                    .values(dataset_id=dataset_id, media_id=mid, frame_index=index, labeled_ms=now)
+                    .on_conflict_do_nothing(
+                        index_elements=["dataset_id", "media_id", "frame_index"]
+                    )
+                    .returning(lf.c.id)
+                ).first()
+                added += row is not None
+        return added
+
+    def labeled_frames(self, tenant: str, dataset_id: str) -> list[tuple[str, int]]:
+        self.get_dataset(tenant, dataset_id)
+        lf = t.labeled_frames
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(lf.c.media_id, lf.c.frame_index)
+                .where(lf.c.dataset_id == dataset_id)
+                .order_by(lf.c.id)
+            ).all()
+        return [(r.media_id, int(r.frame_index)) for r in rows]
 
     # -- jobs -------------------------------------------------------------------------------
     def create_job(
@@ -455,6 +576,13 @@ class SqlRecords:
 
     def delete_media(self, tenant: str, media_id: str) -> bool:
         with self.engine.begin() as conn:
+            owned = conn.execute(
+                select(t.media.c.id).where(t.media.c.id == media_id, t.media.c.tenant_id == tenant)
+            ).first()
+            if owned is None:
+                return False
+            for table in (t.labeled_frames, t.dataset_media):  # (ON DELETE CASCADE, explicitly)
+                conn.execute(delete(table).where(table.c.media_id == media_id))
             res = conn.execute(
                 delete(t.media).where(t.media.c.id == media_id, t.media.c.tenant_id == tenant)
             )
@@ -519,6 +647,7 @@ class SqlRecords:
 for _name in (
     "ensure_tenant", "set_quota", "get_tenant", "add_key", "find_key", "revoke_key",
     "create_dataset", "get_dataset", "list_datasets", "add_media", "get_media", "list_media",
+    "add_dataset_media", "mark_labeled", "labeled_frames", "delete_job", "delete_media",
     "create_job", "get_job", "list_jobs", "active_jobs", "progress", "stages", "finish",
     "stalled", "audit", "list_audit",
 ):  # fmt: skip
