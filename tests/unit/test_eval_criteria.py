@@ -122,3 +122,29 @@ def test_from_json_merges_runs_and_adds_candidate_checks(tmp_path) -> None:
     assert "| +0." in lt_row or "| +1." in lt_row  # ~ +1 pp: below the 5 pp bar
     assert lt_row.rstrip().endswith("| **no** |")
     assert "--datasets d ; farpoint eval --settings long-tailed" in md
+
+
+def test_same_cell_from_two_runs_is_one_row_only_on_the_same_draws() -> None:
+    """Two runs of one cell join (the later run's methods added) only when random's
+    per-iteration accuracies are identical: the same paired draws; otherwise both rows stay."""
+    from farpoint.eval.report import merge_cells
+
+    def with_raw(cell: dict, accs: dict[str, list[float]]) -> dict:
+        cell["raw"] = {m: {"accuracies": list(a)} for m, a in accs.items()}
+        return cell
+
+    a_accs = {"random": RAND, "imagenet+pca+a": _plus(0.05)}
+    b_accs = {"random": RAND, "imagenet+pca+b": _plus(0.08), "imagenet+pca+a": _plus(0.5)}
+    a = with_raw(_cell("balanced", 10, a_accs), a_accs)
+    b = with_raw(_cell("balanced", 10, b_accs), b_accs)
+    [joined] = merge_cells([a, b])
+    names = [s["method"] for s in joined["summary"]]
+    assert names == ["random", "imagenet+pca+a", "imagenet+pca+b"]  # the first run's a kept
+    assert joined["raw"]["imagenet+pca+a"]["accuracies"] == a_accs["imagenet+pca+a"]
+    assert [c.best for c in check([joined], "imagenet+pca+a")] == ["imagenet+pca+b"]
+    other = [x + 0.01 for x in RAND]  # another draw of random: not paired, not joined
+    c_accs = {"random": other, "imagenet+pca+b": _plus(0.08)}
+    c = with_raw(_cell("balanced", 10, c_accs), c_accs)
+    assert len(merge_cells([a, c])) == 2
+    d = with_raw(_cell("balanced", 20, b_accs), b_accs)  # another budget: another cell
+    assert len(merge_cells([a, d])) == 2

@@ -49,3 +49,28 @@ def test_digits_png_is_5000_cells_in_class_blocks() -> None:
     # ones are thin: fewer ink pixels than zeros or eights
     ink = [(d.images[d.labels == c] > 128).mean() for c in range(10)]
     assert ink[1] < ink[0] and ink[1] < ink[8]
+
+
+def test_uci_digits_is_a_held_out_split_of_sklearns_copy() -> None:
+    """The held-out set: scikit-learn's 1,797 UCI digits (installed with the probe's
+    scikit-learn), 8x8 at 16 grey levels scaled to 0-255; a balanced 50-per-class test split,
+    pool + val + test = every image once; not in the default grid."""
+    from farpoint.eval.cli import N_CLASSES
+    from farpoint.eval.data import load_dataset, load_uci_digits_images
+
+    full = load_uci_digits_images()
+    assert full.images.shape == (1797, 8, 8) and full.images.dtype == np.uint8
+    assert full.images.max() == 255 and set(np.unique(full.images)) <= set(range(0, 256, 16)) | {
+        255
+    }
+    ds = load_dataset("uci-digits")
+    assert np.array_equal(np.bincount(ds.test.labels), np.full(10, 50))
+    assert len(ds.pool) + len(ds.val) + len(ds.test) == 1797
+    assert np.bincount(ds.pool.labels).min() >= 100  # every class in the pool
+    assert N_CLASSES["uci-digits"] == 10
+    again = load_dataset("uci-digits")
+    assert np.array_equal(again.pool.images, ds.pool.images)  # reproducible (seed 0)
+    # the pool is disjoint from the test split: no test image appears in it
+    pool_rows = {im.tobytes() for im in ds.pool.images}
+    test_rows = [im.tobytes() for im in ds.test.images]
+    assert not any(r in pool_rows for r in test_rows)

@@ -17,7 +17,7 @@ from farpoint.eval.grid import parse_ints
 
 log = logging.getLogger(__name__)
 
-DEFAULT_K = {"fashion-mnist": 200, "digits": 100}
+DEFAULT_K = {"fashion-mnist": 200, "digits": 100, "uci-digits": 100}
 
 
 def _csv(text: str) -> list[str]:
@@ -29,7 +29,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--datasets",
         type=_csv,
         default=["fashion-mnist", "digits"],
-        help="comma list: fashion-mnist,digits (default both)",
+        help="comma list: fashion-mnist,digits (default both) or uci-digits (held out)",
     )
     p.add_argument(
         "--settings",
@@ -154,7 +154,7 @@ def _budgets(spec: list[str] | None, datasets: list[str]) -> dict[str, list[int]
     return out
 
 
-N_CLASSES = {"fashion-mnist": 10, "digits": 10}
+N_CLASSES = {"fashion-mnist": 10, "digits": 10, "uci-digits": 10}
 
 
 def default_candidate() -> str:

@@ -1,8 +1,14 @@
-"""Real labeled image sets reachable offline: Fashion-MNIST (IDX files) and opencv's digits.
+"""Real labeled image sets reachable offline: Fashion-MNIST (IDX files), opencv's digits, and the
+UCI digits bundled with scikit-learn (the held-out set).
 
 Fashion-MNIST comes from Debian's ``dataset-fashion-mnist`` (60k train / 10k test, 28x28 gray,
 10 balanced classes). The digits set is ``digits.png`` from Debian's ``opencv-doc``: 5,000
 handwritten digits at 20x20, 500 per class laid out in row blocks (5 rows of 100 per class).
+``uci-digits`` is scikit-learn's bundled copy of the UCI optical-recognition digits
+(``sklearn.datasets.load_digits``: 1,797 images, 8x8, 16 grey levels, about 180 per class), a
+different collection of writers, resolution and preprocessing from opencv's: the **held-out**
+set on which rules and constants are chosen before they meet the two grid sets
+(docs/quality.md). It is not in the default grid.
 
 Every set is split into a *pool* (what selection sees, labels hidden), a *val* split (used only
 by the ``--paper`` recipe for early stopping) and a *test* split (balanced, real, fixed).
@@ -36,7 +42,7 @@ FASHION_CLASSES = (
     "bag",
     "boot",
 )
-DATASETS = ("fashion-mnist", "digits")
+DATASETS = ("fashion-mnist", "digits", "uci-digits")
 
 
 @dataclass
@@ -166,11 +172,47 @@ def load_digits(
     )
 
 
+def load_uci_digits_images() -> LabeledSet:
+    """scikit-learn's bundled UCI digits as ``(1797, 8, 8)`` uint8 (16 grey levels x 16)."""
+    from sklearn.datasets import load_digits as sk_digits
+
+    d = sk_digits()
+    images = np.clip(np.rint(d.images * 16.0), 0, 255).astype(np.uint8)
+    return LabeledSet(np.ascontiguousarray(images), d.target.astype(np.int64))
+
+
+def load_uci_digits(
+    pool_size: int = 0, test_per_class: int = 50, val_per_class: int = 10, seed: int = 0
+) -> Dataset:
+    """UCI digits (held out): per class 50 test, 10 val, the rest (~120) in the pool."""
+    full = load_uci_digits_images()
+    rng = np.random.default_rng(seed)
+    test_idx = _stratified(full.labels, test_per_class, rng)
+    rest = np.setdiff1d(np.arange(len(full)), test_idx)
+    val_idx = rest[_stratified(full.labels[rest], val_per_class, rng)]
+    pool_idx = np.setdiff1d(rest, val_idx)
+    if pool_size and pool_size < pool_idx.size:
+        pool_idx = pool_idx[_stratified(full.labels[pool_idx], pool_size // 10, rng)]
+    return Dataset(
+        "uci-digits",
+        full.subset(pool_idx),
+        full.subset(val_idx),
+        full.subset(test_idx),
+        10,
+        note=(
+            f"scikit-learn UCI digits (8x8, held out): pool {len(pool_idx)}, "
+            f"val {len(val_idx)}, test {len(test_idx)} (balanced)"
+        ),
+    )
+
+
 def load_dataset(name: str, pool_size: int | None = None, seed: int = 0) -> Dataset:
     if name == "fashion-mnist":
         return load_fashion(pool_size=3_000 if pool_size is None else pool_size, seed=seed)
     if name == "digits":
         return load_digits(pool_size=2_000 if pool_size is None else pool_size, seed=seed)
+    if name == "uci-digits":
+        return load_uci_digits(pool_size=pool_size or 0, seed=seed)
     raise InputError(f"unknown dataset {name!r}; choose from {', '.join(DATASETS)}")
 
 

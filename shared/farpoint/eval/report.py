@@ -229,9 +229,50 @@ def render_markdown(result: dict[str, Any]) -> str:
     return "\n".join(parts) + "\n"
 
 
+def _random_accuracies(cell: dict[str, Any]) -> list[float] | None:
+    raw = cell.get("raw") or {}
+    acc = (raw.get("random") or {}).get("accuracies")
+    return None if acc is None else list(acc)
+
+
+def join_cells(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any] | None:
+    """One cell with ``b``'s methods added to ``a``'s, when both are the same cell (dataset,
+    setting, k, pool size) run on the same paired draws: random's per-iteration accuracies are
+    identical (same seeds, same pools, same iterations). None otherwise."""
+    key = ("dataset", "setting", "k", "pool_size")
+    if any(a.get(f) != b.get(f) for f in key):
+        return None
+    ra = _random_accuracies(a)
+    if ra is None or ra != _random_accuracies(b):
+        return None
+    have = {s["method"] for s in a["summary"]}
+    out = dict(a)
+    out["summary"] = a["summary"] + [s for s in b["summary"] if s["method"] not in have]
+    for f in ("raw", "select_seconds", "failed"):
+        out[f] = {**(b.get(f) or {}), **(a.get(f) or {})}
+    out["seconds"] = a.get("seconds", 0.0) + b.get("seconds", 0.0)
+    return out
+
+
+def merge_cells(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Cells in order; a later run of the same cell on the same paired draws
+    (:func:`join_cells`) adds its methods to the first instead of a second row."""
+    out: list[dict[str, Any]] = []
+    for c in cells:
+        for i, prev in enumerate(out):
+            joined = join_cells(prev, c)
+            if joined is not None:
+                out[i] = joined
+                break
+        else:
+            out.append(c)
+    return out
+
+
 def merge_results(paths: list[str]) -> dict[str, Any]:
-    """Several runs' eval.json as one result: cells concatenated in order, the first video
-    table kept, every command listed."""
+    """Several runs' eval.json as one result: cells in order (the same cell from two runs on
+    the same paired draws becomes one: :func:`merge_cells`), the first video table kept, every
+    command listed."""
     from farpoint.errors import NotFoundError
 
     runs = []
@@ -251,7 +292,7 @@ def merge_results(paths: list[str]) -> dict[str, Any]:
         "methods": methods,
         "candidates": first.get("candidates", []),
         "seconds": sum(r["seconds"] for r in runs),
-        "cells": [c for r in runs for c in r["cells"]],
+        "cells": merge_cells([c for r in runs for c in r["cells"]]),
         "video": next((r["video"] for r in runs if r.get("video")), None),
         "notes": [n for r in runs for n in r.get("notes", [])],
     }
