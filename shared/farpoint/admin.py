@@ -1,7 +1,10 @@
 """``farpoint admin keys create | list | revoke | rotate``: manage the service's API keys;
-``farpoint admin cleanup [--ttl-days D]``: retention (:func:`farpoint.jobs.retention.cleanup`:
-ended jobs older than ``FARPOINT_JOBS__TTL_DAYS`` with their objects and records, then the
-frame/vector cache entries no remaining job uses; prints what it deleted as JSON).
+``farpoint admin cleanup [--ttl-days D] [--media-ttl-days D] [--dry-run]``: the retention sweep
+(:func:`farpoint.jobs.retention.cleanup`: ended jobs older than ``FARPOINT_JOBS__TTL_DAYS`` and
+media older than ``FARPOINT_JOBS__MEDIA_TTL_DAYS`` that no active job reads, with their objects
+and records, then the frame/vector cache entries no remaining job uses; prints what it deleted,
+or with ``--dry-run`` what it would delete, as JSON). Idempotent; the Helm chart runs it as a
+CronJob.
 
 The keys live in the object store the services use (``auth/keys/<keyid>.json`` in the
 ``FARPOINT_S3__*`` bucket), or in a local folder with ``--store-dir``. Holding the store's
@@ -60,12 +63,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", action="store_true")
 
-    p = sub.add_parser("cleanup", help="delete ended jobs past their TTL and unused caches")
+    p = sub.add_parser(
+        "cleanup", help="the retention sweep: ended jobs and media past their TTL, unused caches"
+    )
     p.add_argument(
         "--ttl-days",
         type=float,
         default=None,
         help="override FARPOINT_JOBS__TTL_DAYS (jobs created longer ago than this that ended)",
+    )
+    p.add_argument(
+        "--media-ttl-days",
+        type=float,
+        default=None,
+        help="override FARPOINT_JOBS__MEDIA_TTL_DAYS (media uploaded longer ago than this)",
+    )
+    p.add_argument(
+        "--dry-run", action="store_true", help="delete nothing; print what would be deleted"
     )
 
 
@@ -76,20 +90,30 @@ def _cleanup(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     ttl_days = args.ttl_days if args.ttl_days is not None else settings.jobs.ttl_days
-    if ttl_days is None or ttl_days < 0:
-        raise InputError("no TTL: set FARPOINT_JOBS__TTL_DAYS or pass --ttl-days D (D >= 0)")
+    media_days = (
+        args.media_ttl_days if args.media_ttl_days is not None else settings.jobs.media_ttl_days
+    )
+    for flag, days in (("--ttl-days", ttl_days), ("--media-ttl-days", media_days)):
+        if days is not None and days < 0:
+            raise InputError(f"{flag} must be >= 0 days; got {days}")
+    if ttl_days is None and media_days is None:
+        raise InputError(
+            "no TTL: set FARPOINT_JOBS__TTL_DAYS and/or FARPOINT_JOBS__MEDIA_TTL_DAYS, "
+            "or pass --ttl-days D / --media-ttl-days D (D >= 0)"
+        )
     records = None if args.store_dir else open_records(settings.database)
     try:
-        report = cleanup(_store(args), records, ttl_s=ttl_days * 86400)
+        report = cleanup(
+            _store(args),
+            records,
+            ttl_s=None if ttl_days is None else ttl_days * 86400,
+            media_ttl_s=None if media_days is None else media_days * 86400,
+            dry_run=args.dry_run,
+        )
     finally:
         if records is not None:
             records.close()
-    sys.stdout.write(
-        json.dumps(
-            {"jobs": report.jobs, "cache_entries": report.cache_entries, "objects": report.objects}
-        )
-        + "\n"
-    )
+    sys.stdout.write(json.dumps(report.as_dict()) + "\n")
     return 0
 
 

@@ -178,8 +178,10 @@ class JobSettings(BaseModel):
     ``liveness_silence_s`` (wedged) or its consumer failed ``liveness_failures`` times in a row
     (a broker it cannot reach, bad credentials): Kubernetes then restarts it. Readiness
     re-checks the broker, the store and the database every ``readiness_interval_s``.
-    Retention: ``farpoint admin cleanup`` deletes jobs that ended more than ``ttl_days`` ago
-    (their objects and records) and cache entries no remaining job uses; None keeps them.
+    Retention: ``farpoint admin cleanup`` (the chart's retention CronJob) deletes jobs created
+    more than ``ttl_days`` ago that have ended, media uploaded more than ``media_ttl_days`` ago
+    that no active job reads (their objects and records), and cache entries no remaining job
+    uses; None keeps that kind.
     """
 
     stall_timeout_s: float = Field(900.0, gt=0)
@@ -189,6 +191,7 @@ class JobSettings(BaseModel):
     liveness_failures: int = Field(5, ge=1)
     readiness_interval_s: float = Field(5.0, gt=0)
     ttl_days: float | None = Field(None, gt=0)
+    media_ttl_days: float | None = Field(None, gt=0)
 
 
 LogLevel = Literal["debug", "info", "warning", "error", "critical"]

@@ -92,7 +92,7 @@ def test_ci_value_sets_render_valid_manifests(
     assert failures == []
     kinds = {d["kind"] for d in documents(done.stdout)}
     assert {"Deployment", "Service", "ConfigMap", "HorizontalPodAutoscaler",
-            "PodDisruptionBudget", "ServiceAccount"} <= kinds
+            "PodDisruptionBudget", "ServiceAccount", "CronJob"} <= kinds
     assert ("ScaledObject" in kinds) == (values_file.stem == "keda-values")
 
 

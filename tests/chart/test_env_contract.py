@@ -56,16 +56,26 @@ def render(helm: str, values_files: list[Path], tmp_path: Path) -> list[dict[str
     return documents(done.stdout)
 
 
-def container_envs(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """``deployment/container`` -> its env entries, ConfigMap ``envFrom`` data first."""
+def pod_spec(d: dict[str, Any]) -> dict[str, Any]:
+    """The pod spec of a Deployment or a CronJob."""
+    if d["kind"] == "CronJob":
+        return d["spec"]["jobTemplate"]["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+    return d["spec"]["template"]["spec"]  # type: ignore[no-any-return]
+
+
+def container_envs(
+    docs: list[dict[str, Any]], kind: str = "Deployment"
+) -> dict[str, list[dict[str, Any]]]:
+    """``<object>/<container>`` of each object of ``kind`` (Deployment, CronJob) -> its env
+    entries, ConfigMap ``envFrom`` data first."""
     configmaps = {
         d["metadata"]["name"]: d.get("data") or {} for d in docs if d["kind"] == "ConfigMap"
     }
     out: dict[str, list[dict[str, Any]]] = {}
     for d in docs:
-        if d["kind"] != "Deployment":
+        if d["kind"] != kind:
             continue
-        for c in d["spec"]["template"]["spec"]["containers"]:
+        for c in pod_spec(d)["containers"]:
             entries: list[dict[str, Any]] = []
             for source in c.get("envFrom", []):
                 ref = source.get("configMapRef")
@@ -78,8 +88,9 @@ def container_envs(docs: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]
 
 
 def farpoint_names(docs: list[dict[str, Any]]) -> set[str]:
-    """Every FARPOINT_* name set on a container or in a ConfigMap."""
-    names = {e["name"] for entries in container_envs(docs).values() for e in entries}
+    """Every FARPOINT_* name set on a container (services, retention CronJob) or in a ConfigMap."""
+    envs = {**container_envs(docs), **container_envs(docs, "CronJob")}
+    names = {e["name"] for entries in envs.values() for e in entries}
     for d in docs:
         if d["kind"] == "ConfigMap":
             names |= set((d.get("data") or {}).keys())
@@ -139,7 +150,8 @@ def test_every_farpoint_variable_the_chart_sets_is_read(
     helm: str, values_file: Path, tmp_path: Path
 ) -> None:
     names = farpoint_names(render(helm, [values_file], tmp_path))
-    assert {"FARPOINT_HOST", "FARPOINT_PORT", "FARPOINT_S3__SECRET_KEY_FILE"} <= names
+    assert {"FARPOINT_HOST", "FARPOINT_PORT", "FARPOINT_S3__SECRET_KEY_FILE",
+            "FARPOINT_JOBS__TTL_DAYS"} <= names
     assert unknown_variables(names) == []
 
 
@@ -205,3 +217,45 @@ def test_each_pod_environment_makes_a_working_production_service(
             assert config["sasl_plain_password"] == STRONG_SECRET
             assert config["sasl_mechanism"] == "SCRAM-SHA-512"
         assert ("ssl_cafile" in config) == tls
+
+
+@pytest.mark.parametrize("values_file", CI_VALUES, ids=[p.stem for p in CI_VALUES])
+def test_the_retention_cronjob_gets_the_services_settings_and_its_ttls(
+    helm: str, values_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The retention CronJob (on by default) runs ``farpoint admin cleanup`` with the same
+    store, records and production settings as the services, and its TTL values arrive as the
+    settings model's ``jobs.ttl_days`` / ``jobs.media_ttl_days``."""
+    from farpoint.cli import build_parser
+
+    extra = tmp_path / "retention.yaml"
+    extra.write_text(yaml.safe_dump({
+        "retention": {"jobTtlDays": 14, "mediaTtlDays": 2.5},
+        "database": {"existingSecret": "farpoint-db-app"},
+    }))
+    for files, ttl, media_ttl in (([values_file], 30.0, None), ([values_file, extra], 14.0, 2.5)):
+        docs = render(helm, files, tmp_path)
+        cronjobs = [d for d in docs if d["kind"] == "CronJob"]
+        assert [d["metadata"]["name"] for d in cronjobs] == ["fp-farpoint-retention"]
+        [(key, entries)] = container_envs(docs, "CronJob").items()
+        spec = pod_spec(cronjobs[0])
+        container = spec["containers"][0]
+        deployments = {d["metadata"]["name"]: d for d in docs if d["kind"] == "Deployment"}
+        service = deployments["fp-farpoint-gateway"]  # a CPU service: the CronJob's image
+        assert container["image"] == pod_spec(service)["containers"][0]["image"]
+        assert spec["volumes"] == pod_spec(service)["volumes"]  # the same secrets, mounted alike
+        assert spec["securityContext"] == pod_spec(service)["securityContext"]
+        for name in list(os.environ):
+            if name.upper().startswith("FARPOINT_"):
+                monkeypatch.delenv(name)
+        for name, value in pod_environment(entries, tmp_path / key).items():
+            monkeypatch.setenv(name, value)
+        settings = Settings()
+        assert (settings.jobs.ttl_days, settings.jobs.media_ttl_days) == (ttl, media_ttl)
+        assert settings.dev_mode is False
+        assert settings.s3.secret_key == STRONG_SECRET
+        assert settings.s3.endpoint == "minio.minio-tenant.svc:443"
+        assert (settings.database.url is not None) == (extra in files)
+        validate_production(settings)
+        args = build_parser("admin").parse_args(container["args"])
+        assert (args.command, args.admin_command, args.dry_run) == ("admin", "cleanup", False)

@@ -1,4 +1,93 @@
 {{/*
+The secrets-backed environment every farpoint container gets (the services and the retention
+CronJob): S3 credentials, the records database URL, Kafka SASL, a private S3 CA. Call with $.
+*/}}
+{{- define "farpoint.secretEnv" -}}
+{{- $v := .Values -}}
+- name: FARPOINT_S3__ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.s3.existingSecret }}
+      key: {{ $v.s3.accessKeyKey }}
+- name: FARPOINT_S3__SECRET_KEY_FILE
+  value: /var/run/secrets/farpoint/s3/secret-key
+{{- if $v.database.existingSecret }}
+- name: FARPOINT_DATABASE__URL
+  valueFrom:
+    secretKeyRef:
+      name: {{ $v.database.existingSecret }}
+      key: {{ $v.database.urlKey }}
+{{- end }}
+{{- if $v.kafka.sasl.enabled }}
+- name: FARPOINT_KAFKA__SASL_PASSWORD_FILE
+  value: /var/run/secrets/farpoint/kafka-sasl/password
+{{- end }}
+{{- if $v.s3.caSecret }}
+- name: SSL_CERT_FILE
+  value: /var/run/secrets/farpoint/s3-ca/ca.crt
+{{- end }}
+{{- end -}}
+
+{{/* The volume mounts of every farpoint container (the root filesystem is read-only). */}}
+{{- define "farpoint.volumeMounts" -}}
+{{- $v := .Values -}}
+- {name: tmp, mountPath: /tmp}
+- {name: cache, mountPath: /cache}
+- {name: dshm, mountPath: /dev/shm}
+- {name: s3-credentials, mountPath: /var/run/secrets/farpoint/s3, readOnly: true}
+{{- if $v.kafka.sasl.enabled }}
+- {name: kafka-sasl, mountPath: /var/run/secrets/farpoint/kafka-sasl, readOnly: true}
+{{- end }}
+{{- if $v.kafka.tls.enabled }}
+- {name: kafka-ca, mountPath: /var/run/secrets/farpoint/kafka-ca, readOnly: true}
+{{- end }}
+{{- if $v.s3.caSecret }}
+- {name: s3-ca, mountPath: /var/run/secrets/farpoint/s3-ca, readOnly: true}
+{{- end }}
+{{- end -}}
+
+{{/* The pod volumes behind farpoint.volumeMounts. */}}
+{{- define "farpoint.volumes" -}}
+{{- $v := .Values -}}
+- name: tmp
+  emptyDir: {sizeLimit: {{ $v.volumes.tmpSizeLimit }}}
+- name: cache
+  emptyDir: {sizeLimit: {{ $v.volumes.cacheSizeLimit }}}
+- name: dshm
+  emptyDir: {medium: Memory, sizeLimit: {{ $v.volumes.shmSizeLimit }}}
+- name: s3-credentials
+  secret:
+    secretName: {{ $v.s3.existingSecret }}
+    defaultMode: 0440
+    items:
+      - {key: {{ $v.s3.secretKeyKey }}, path: secret-key}
+{{- if $v.kafka.sasl.enabled }}
+- name: kafka-sasl
+  secret:
+    secretName: {{ $v.kafka.sasl.existingSecret }}
+    defaultMode: 0440
+    items:
+      - {key: {{ $v.kafka.sasl.passwordKey }}, path: password}
+{{- end }}
+{{- if $v.kafka.tls.enabled }}
+- name: kafka-ca
+  secret:
+    secretName: {{ $v.kafka.tls.caSecret }}
+    defaultMode: 0444
+    items:
+      - {key: {{ $v.kafka.tls.caKey }}, path: ca.crt}
+{{- end }}
+{{- if $v.s3.caSecret }}
+- name: s3-ca
+  secret:
+    secretName: {{ $v.s3.caSecret }}
+    defaultMode: 0444
+    items:
+      - {key: {{ $v.s3.caKey }}, path: ca.crt}
+{{- end }}
+{{- end -}}
+
+{{/*
 One farpoint service as a Deployment: call with (dict "root" $ "name" "embedding" "svc" $svc).
 Every service is the same image running `farpoint serve <name>`; what differs is in values.
 */}}
@@ -99,28 +188,7 @@ spec:
             {{- end }}
             - name: FARPOINT_KAFKA__CONSUMER_GROUP
               value: {{ $svc.kafka.consumerGroup | quote }}
-            - name: FARPOINT_S3__ACCESS_KEY
-              valueFrom:
-                secretKeyRef:
-                  name: {{ $v.s3.existingSecret }}
-                  key: {{ $v.s3.accessKeyKey }}
-            - name: FARPOINT_S3__SECRET_KEY_FILE
-              value: /var/run/secrets/farpoint/s3/secret-key
-            {{- if $v.database.existingSecret }}
-            - name: FARPOINT_DATABASE__URL
-              valueFrom:
-                secretKeyRef:
-                  name: {{ $v.database.existingSecret }}
-                  key: {{ $v.database.urlKey }}
-            {{- end }}
-            {{- if $v.kafka.sasl.enabled }}
-            - name: FARPOINT_KAFKA__SASL_PASSWORD_FILE
-              value: /var/run/secrets/farpoint/kafka-sasl/password
-            {{- end }}
-            {{- if $v.s3.caSecret }}
-            - name: SSL_CERT_FILE
-              value: /var/run/secrets/farpoint/s3-ca/ca.crt
-            {{- end }}
+            {{- include "farpoint.secretEnv" $root | nindent 12 }}
             {{- range $key, $value := $svc.env }}
             - name: {{ $key }}
               value: {{ $value | quote }}
@@ -145,54 +213,7 @@ spec:
           securityContext:
             {{- toYaml $v.containerSecurityContext | nindent 12 }}
           volumeMounts:
-            - {name: tmp, mountPath: /tmp}
-            - {name: cache, mountPath: /cache}
-            - {name: dshm, mountPath: /dev/shm}
-            - {name: s3-credentials, mountPath: /var/run/secrets/farpoint/s3, readOnly: true}
-            {{- if $v.kafka.sasl.enabled }}
-            - {name: kafka-sasl, mountPath: /var/run/secrets/farpoint/kafka-sasl, readOnly: true}
-            {{- end }}
-            {{- if $v.kafka.tls.enabled }}
-            - {name: kafka-ca, mountPath: /var/run/secrets/farpoint/kafka-ca, readOnly: true}
-            {{- end }}
-            {{- if $v.s3.caSecret }}
-            - {name: s3-ca, mountPath: /var/run/secrets/farpoint/s3-ca, readOnly: true}
-            {{- end }}
+            {{- include "farpoint.volumeMounts" $root | nindent 12 }}
       volumes:
-        - name: tmp
-          emptyDir: {sizeLimit: {{ $v.volumes.tmpSizeLimit }}}
-        - name: cache
-          emptyDir: {sizeLimit: {{ $v.volumes.cacheSizeLimit }}}
-        - name: dshm
-          emptyDir: {medium: Memory, sizeLimit: {{ $v.volumes.shmSizeLimit }}}
-        - name: s3-credentials
-          secret:
-            secretName: {{ $v.s3.existingSecret }}
-            defaultMode: 0440
-            items:
-              - {key: {{ $v.s3.secretKeyKey }}, path: secret-key}
-        {{- if $v.kafka.sasl.enabled }}
-        - name: kafka-sasl
-          secret:
-            secretName: {{ $v.kafka.sasl.existingSecret }}
-            defaultMode: 0440
-            items:
-              - {key: {{ $v.kafka.sasl.passwordKey }}, path: password}
-        {{- end }}
-        {{- if $v.kafka.tls.enabled }}
-        - name: kafka-ca
-          secret:
-            secretName: {{ $v.kafka.tls.caSecret }}
-            defaultMode: 0444
-            items:
-              - {key: {{ $v.kafka.tls.caKey }}, path: ca.crt}
-        {{- end }}
-        {{- if $v.s3.caSecret }}
-        - name: s3-ca
-          secret:
-            secretName: {{ $v.s3.caSecret }}
-            defaultMode: 0444
-            items:
-              - {key: {{ $v.s3.caKey }}, path: ca.crt}
-        {{- end }}
+        {{- include "farpoint.volumes" $root | nindent 8 }}
 {{- end -}}

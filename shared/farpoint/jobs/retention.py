@@ -6,7 +6,9 @@ can be deleted again. An active job is cancelled first (its quota slot is freed)
 content-addressed caches (:mod:`farpoint.jobs.cache`) are shared by jobs, so deleting one job
 keeps them; :func:`cleanup` removes the entries no remaining job refers to.
 
-``farpoint admin cleanup`` runs :func:`cleanup` with ``FARPOINT_JOBS__TTL_DAYS``.
+``farpoint admin cleanup [--dry-run]`` runs :func:`cleanup` with ``FARPOINT_JOBS__TTL_DAYS`` and
+``FARPOINT_JOBS__MEDIA_TTL_DAYS``; the Helm chart runs it on a schedule (a CronJob,
+``retention.*`` values; docs/deploy.md).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 
-from farpoint.errors import NotFoundError
+from farpoint.errors import InputError, NotFoundError
 from farpoint.jobs.datasets import remove_media
 from farpoint.jobs.keys import (
     JobKeys,
@@ -76,9 +78,23 @@ def delete_media(store: Store, records: Records | None, tenant: str, media_id: s
 
 @dataclass
 class CleanupReport:
+    """What a sweep deleted (or, with ``dry_run``, would delete): job and media ids, cache
+    entries and the number of objects."""
+
     jobs: list[str] = field(default_factory=list)
+    media: list[str] = field(default_factory=list)
     cache_entries: int = 0
     objects: int = 0
+    dry_run: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "dry_run": self.dry_run,
+            "jobs": self.jobs,
+            "media": self.media,
+            "cache_entries": self.cache_entries,
+            "objects": self.objects,
+        }
 
 
 def _tenants(store: Store) -> list[str]:
@@ -90,34 +106,82 @@ def _tenants(store: Store) -> list[str]:
     return sorted(found)
 
 
+def _count_prefix(store: Store, prefix: str) -> int:
+    return sum(1 for _ in store.list(prefix))
+
+
+def _media_created(store: Store, tenant: str, records: Records | None) -> dict[str, int]:
+    """The tenant's media ids -> their upload time (ms): their rows when there is a records
+    database, else their ``meta.json`` in the store."""
+    if records is not None:
+        return {m.id: m.created_ms for m in records.list_media(tenant)}
+    root = MediaKeys(tenant, "x").root.rsplit("/", 2)[0] + "/"  # tenants/<t>/media/
+    out: dict[str, int] = {}
+    for key in store.list(root):
+        media_id, _, name = key[len(root) :].partition("/")
+        if name == "meta.json":
+            out[media_id] = int(get_json(store, key)["created_ms"])
+    return out
+
+
 def cleanup(
-    store: Store, records: Records | None, ttl_s: float, now: int | None = None
+    store: Store,
+    records: Records | None,
+    ttl_s: float | None,
+    now: int | None = None,
+    *,
+    media_ttl_s: float | None = None,
+    dry_run: bool = False,
 ) -> CleanupReport:
-    """Delete every job created more than ``ttl_s`` ago that has ended (succeeded or failed;
-    active jobs are left to the watchdog), then the cache entries no remaining job uses."""
+    """The TTL sweep, for every tenant: delete every job created more than ``ttl_s`` ago that
+    has ended (succeeded, failed or cancelled; active jobs are left to the watchdog), every
+    medium uploaded more than ``media_ttl_s`` ago that no active job reads, then the cache
+    entries no remaining job uses. A TTL of None keeps that kind. Idempotent: a second sweep
+    finds nothing more to delete. ``dry_run`` deletes nothing and reports what would go."""
+    if ttl_s is None and media_ttl_s is None:
+        raise InputError("no TTL: give a job TTL, a media TTL or both")
     now = now if now is not None else now_ms()
-    cutoff = now - int(ttl_s * 1000)
-    report = CleanupReport()
+    report = CleanupReport(dry_run=dry_run)
     for tenant in _tenants(store):
         state = JobState(store, tenant, records)
         prefix = job_index_prefix(tenant)
         used: set[str] = set()
+        read_by_active: set[str] = set()
         for key in list(store.list(prefix)):
             created_s, _, job_id = key[len(prefix) :].partition("-")
             try:
                 status = state.status(job_id)["status"]
             except NotFoundError:
                 status = "failed"  # an index marker without its job: a leftover
-            if int(created_s) < cutoff and status in ("succeeded", "failed"):
+            ended = status in ("succeeded", "failed", "cancelled")
+            if ttl_s is not None and ended and int(created_s) < now - int(ttl_s * 1000):
+                report.jobs.append(job_id)
+                if dry_run:
+                    report.objects += _count_prefix(store, JobKeys(tenant, job_id).root) + 1
+                    continue
                 try:
                     report.objects += delete_job(store, records, tenant, job_id)
                 except NotFoundError:
                     store.delete(key)
-                report.jobs.append(job_id)
                 continue
-            ck = JobKeys(tenant, job_id).cache
-            if store.exists(ck):
-                used.add(get_json(store, ck)["frames"])
+            keys = JobKeys(tenant, job_id)
+            if not ended and store.exists(keys.job):
+                read_by_active.update(get_json(store, keys.job)["spec"].get("media_ids") or [])
+            if store.exists(keys.cache):
+                used.add(get_json(store, keys.cache)["frames"])
+        if media_ttl_s is not None:
+            cutoff = now - int(media_ttl_s * 1000)
+            for media_id, created in sorted(_media_created(store, tenant, records).items()):
+                if created >= cutoff or media_id in read_by_active:
+                    continue
+                report.media.append(media_id)
+                if dry_run:
+                    report.objects += _count_prefix(store, MediaKeys(tenant, media_id).root)
+                    continue
+                try:
+                    report.objects += delete_media(store, records, tenant, media_id)
+                except NotFoundError:
+                    pass  # deleted meanwhile
         root = cache_prefix(tenant)
         entries: dict[str, str | None] = {}  # cache entry root -> the frames digest it needs
         for key in list(store.list(root)):
@@ -134,6 +198,9 @@ def cleanup(
         for entry, frames in entries.items():
             if frames is not None and frames in used:
                 continue
-            report.objects += _delete_prefix(store, entry)
             report.cache_entries += 1
+            if dry_run:
+                report.objects += _count_prefix(store, entry)
+            else:
+                report.objects += _delete_prefix(store, entry)
     return report
