@@ -86,7 +86,7 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     t0 = time.perf_counter()
     manifest = job_manifest(ctx, keys, spec, sel, len(table))
     with tempfile.TemporaryDirectory(prefix="farpoint-export-") as tmp:
-        paths = fetch_media(ctx.store, tenant, spec.media_ids, Path(tmp))
+        paths = fetch_media(ctx.store, tenant, spec.media_ids, Path(tmp), ctx.records)
         local = {mid: str(p) for mid, p in zip(spec.media_ids, paths, strict=True)}
         table.sources = [local[s] for s in table.sources]
         picks, _ = export_selection(

@@ -26,9 +26,9 @@ from farpoint.embed.base import REGISTRY as EMBEDDERS
 from farpoint.errors import NotFoundError
 from farpoint.export.formats import FORMATS, read_picks
 from farpoint.jobs.artifacts import load_spec, shard_key_pairs
-from farpoint.jobs.keys import JobKeys, check_id, tenant_root
+from farpoint.jobs.keys import JobKeys, check_id
 from farpoint.jobs.spec import SelectionSpec
-from farpoint.jobs.state import MediaInfo, get_json, put_json
+from farpoint.jobs.state import MediaInfo, list_media_info, put_json
 from farpoint.normalize import DEFAULT_NORMALIZE
 from farpoint.normalize import METHODS as NORMALIZERS
 from farpoint.selection.backends import BACKENDS
@@ -78,16 +78,7 @@ def options(limits: SecuritySettings) -> dict[str, Any]:
 # -- media ---------------------------------------------------------------------------------------
 def list_media(ctx: ServiceContext, tenant: str, limit: int) -> list[MediaInfo]:
     """The tenant's media, newest first, at most ``limit``."""
-    prefix = tenant_root(tenant) + "media/"
-    out = []
-    for key in ctx.store.list(prefix):
-        if key.endswith("/meta.json"):
-            try:
-                out.append(MediaInfo(**get_json(ctx.store, key)))
-            except NotFoundError:  # deleted between the listing and the read
-                continue
-    out.sort(key=lambda m: (-m.created_ms, m.id))
-    return out[:limit]
+    return list_media_info(ctx.store, tenant, limit, ctx.records)
 
 
 # -- a finished job's map ------------------------------------------------------------------------

@@ -4,8 +4,9 @@ Every read and write of the object store the REST API does is a function here (t
 parse, authorize and call these), so a records database can take over one function at a time.
 
 * an upload passes the one upload guard (:func:`farpoint.security.limits.guard_upload`: size,
-  sniffed type) and streams to ``media/<id>/original``; then its ``meta.json`` is written: a
-  medium exists once its meta does. A refused upload leaves nothing behind;
+  sniffed type) and streams to ``media/<id>/original``; then its record is written (a row in the
+  records database; without one, ``meta.json`` in the store): a medium exists once its record
+  does. A refused upload leaves nothing behind;
 * a job is validated (media and model exist), recorded (``job.json``, index), then announced
   (JobRequested / TrainRequested). If the announcement fails the job is marked failed with the
   reason, so nothing accepted is ever silently stuck.
@@ -73,14 +74,14 @@ def upload_media(
         created_ms=now_ms(),
         tenant=tenant,
     )
-    put_media_info(ctx.store, info)
+    put_media_info(ctx.store, info, ctx.records)
     log.info("media %s uploaded (%s, %d bytes)", media_id, mt.kind, size)
     return info
 
 
 def get_media(ctx: ServiceContext, tenant: str, media_id: str) -> MediaInfo:
     """A medium's record, or NotFoundError."""
-    return get_media_info(ctx.store, tenant, check_id(media_id, "media id"))
+    return get_media_info(ctx.store, tenant, check_id(media_id, "media id"), ctx.records)
 
 
 def import_media(
@@ -113,7 +114,7 @@ def import_media(
             tenant=tenant,
             uri=obj,
         )
-        put_media_info(ctx.store, info)
+        put_media_info(ctx.store, info, ctx.records)
         out.append(info)
     log.info("tenant %s: %d media referenced under %s", tenant, len(out), uri)
     return out
@@ -153,7 +154,7 @@ def complete_upload(
         ctx.store.delete(keys.original)
         raise
     info = MediaInfo(media_id, filename[:255], mt.ext, mt.kind, size, mt.mime, now_ms(), tenant)
-    put_media_info(ctx.store, info)
+    put_media_info(ctx.store, info, ctx.records)
     return info
 
 
@@ -178,7 +179,7 @@ def create_selection_job(
     if ctx.records is None:  # else create() claims the slot atomically in the records
         enforce_job_quota(ctx.store, tenant, limits)
     for mid in spec.media_ids:
-        get_media_info(ctx.store, tenant, mid)  # NotFoundError("unknown media ...")
+        get_media_info(ctx.store, tenant, mid, ctx.records)  # NotFoundError("unknown media ...")
     if spec.embedder in NEEDS_MODEL and not spec.model:
         raise InputError(f"embedder {spec.embedder!r} needs a model (train one first)")
     if spec.model and not model_exists(ctx.store, tenant, spec.model):
@@ -186,7 +187,7 @@ def create_selection_job(
     if spec.dataset_id:
         from farpoint.jobs.datasets import get_dataset
 
-        get_dataset(ctx.store, tenant, spec.dataset_id)  # NotFoundError("unknown dataset ...")
+        get_dataset(ctx.store, tenant, spec.dataset_id, ctx.records)  # NotFoundError: 404
     state = ctx.jobs(tenant)
     job_id = state.create("select", spec.model_dump(), max_active=limits.max_concurrent_jobs)
     _announce(ctx, state, job_id, ctx.topics.job_requested, pb.JobRequested(spec=spec.to_proto()))
@@ -200,7 +201,7 @@ def create_train_job(
     if ctx.records is None:  # else create() claims the slot atomically in the records
         enforce_job_quota(ctx.store, tenant, limits)
     for mid in spec.media_ids:
-        get_media_info(ctx.store, tenant, mid)
+        get_media_info(ctx.store, tenant, mid, ctx.records)
     state = ctx.jobs(tenant)
     job_id = state.create("train", spec.model_dump(), max_active=limits.max_concurrent_jobs)
     _announce(ctx, state, job_id, ctx.topics.train_requested, spec.to_proto())
@@ -310,19 +311,19 @@ def create_dataset(
 ) -> dict[str, Any]:
     from farpoint.jobs import datasets
 
-    return datasets.create_dataset(ctx.store, tenant, name, media_ids)
+    return datasets.create_dataset(ctx.store, tenant, name, media_ids, ctx.records)
 
 
 def list_datasets(ctx: ServiceContext, tenant: str) -> list[dict[str, Any]]:
     from farpoint.jobs import datasets
 
-    return datasets.list_datasets(ctx.store, tenant)
+    return datasets.list_datasets(ctx.store, tenant, ctx.records)
 
 
 def get_dataset(ctx: ServiceContext, tenant: str, dataset_id: str) -> dict[str, Any]:
     from farpoint.jobs import datasets
 
-    return datasets.get_dataset(ctx.store, tenant, dataset_id)
+    return datasets.get_dataset(ctx.store, tenant, dataset_id, ctx.records)
 
 
 def add_dataset_media(
@@ -330,20 +331,18 @@ def add_dataset_media(
 ) -> dict[str, Any]:
     from farpoint.jobs import datasets
 
-    datasets.get_dataset(ctx.store, tenant, dataset_id)
+    datasets.get_dataset(ctx.store, tenant, dataset_id, ctx.records)
     try:  # the path's dataset exists: unknown media in the body are a bad body (422)
-        return datasets.add_media(ctx.store, tenant, dataset_id, media_ids)
+        return datasets.add_media(ctx.store, tenant, dataset_id, media_ids, ctx.records)
     except NotFoundError as exc:
         raise InputError(str(exc)) from None
 
 
-def mark_labeled(
-    ctx: ServiceContext, tenant: str, dataset_id: str, job_id: str
-) -> dict[str, Any]:
+def mark_labeled(ctx: ServiceContext, tenant: str, dataset_id: str, job_id: str) -> dict[str, Any]:
     """Mark a finished job's picks as sent for labeling in the dataset."""
     from farpoint.jobs import datasets
 
-    datasets.get_dataset(ctx.store, tenant, dataset_id)
+    datasets.get_dataset(ctx.store, tenant, dataset_id, ctx.records)
     try:  # the path's dataset exists: an unknown job in the body is a bad body (422), not 404
         status = ctx.jobs(tenant).status(check_id(job_id, "job id"))
     except NotFoundError as exc:
@@ -352,7 +351,7 @@ def mark_labeled(
         raise ResultNotReady(f"job {job_id} is {status['status']}; no picks yet")
     manifest = get_json(ctx.store, JobKeys(tenant, job_id).manifest)
     frames = [(str(p["source"]), int(p["frame_index"])) for p in manifest["picks"]]
-    return datasets.mark_labeled(ctx.store, tenant, dataset_id, frames)
+    return datasets.mark_labeled(ctx.store, tenant, dataset_id, frames, ctx.records)
 
 
 def delete_job(ctx: ServiceContext, tenant: str, job_id: str) -> int:

@@ -51,7 +51,7 @@ def handle_job_requested(ctx: ServiceContext, ev: pb.Event) -> None:
     n_frames = 0
     reports: list[DecodeReport] = []
     with tempfile.TemporaryDirectory(prefix="farpoint-ingest-") as tmp:
-        paths = fetch_media(ctx.store, tenant, spec.media_ids, Path(tmp))
+        paths = fetch_media(ctx.store, tenant, spec.media_ids, Path(tmp), ctx.records)
         media_of = {str(p): mid for p, mid in zip(paths, spec.media_ids, strict=True)}
         # content + the media ids (shard sources name them) + what decides the decoded frames
         content = [

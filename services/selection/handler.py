@@ -17,7 +17,7 @@ import numpy as np
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.artifacts import load_spec, read_table
-from farpoint.jobs.datasets import get_dataset, labeled_rows
+from farpoint.jobs.datasets import labeled_frames, labeled_rows
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
@@ -44,7 +44,8 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     table = read_table(ctx.store, keys)
     labeled: np.ndarray | None = None
     if spec.dataset_id:  # select around the dataset's labeled frames (their rows' vectors)
-        rows = labeled_rows(table, get_dataset(ctx.store, tenant, spec.dataset_id)["labeled"])
+        frames = labeled_frames(ctx.store, tenant, spec.dataset_id, ctx.records)
+        rows = labeled_rows(table, frames)
         labeled = normalized[rows] if len(rows) else None
     selection = select_frames(
         normalized,

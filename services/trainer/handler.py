@@ -49,7 +49,7 @@ def decode_to_shards(
     reports: list[DecodeReport] = []
     n_shards = n_frames = 0
     with tempfile.TemporaryDirectory(prefix="farpoint-train-") as tmp:
-        paths = fetch_media(ctx.store, keys.tenant, media_ids, Path(tmp))
+        paths = fetch_media(ctx.store, keys.tenant, media_ids, Path(tmp), ctx.records)
         media_of = {str(p): mid for p, mid in zip(paths, media_ids, strict=True)}
         frames = iter_frames(paths, width=width, fps=fps, reports=reports)
         for _, batch in write_media_shards(ctx.store, keys, frames, media_of, SHARD_SIZE):

@@ -23,6 +23,7 @@ from farpoint.jobs.artifacts import read_table, read_vectors
 from farpoint.jobs.keys import JobKeys, MediaKeys, ModelKeys
 from farpoint.jobs.retention import cleanup
 from farpoint.pipeline import select
+from farpoint.records.memory import MemoryRecords
 from farpoint.settings import SecuritySettings, Settings
 from farpoint.store.base import get_array
 from farpoint.store.local import LocalStore
@@ -36,12 +37,16 @@ SETTINGS = dict(embedder="pixels", normalize="pca", fps=10.0, width=64, seed=3)
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> ServiceContext:
+def ctx(tmp_path: Path, request: pytest.FixtureRequest) -> ServiceContext:
+    """Without a records database (the store is the whole state) or, with ``"records"``, with
+    one (media and datasets are rows; the store keeps only bytes)."""
+    with_records = getattr(request, "param", "store") == "records"
     return ServiceContext(
         settings=Settings(cache_dir=tmp_path / "cache", security=SecuritySettings(key_cache_s=0)),
         store=LocalStore(tmp_path / "store"),
         bus=MemoryBus(default_partitions=4),
         max_upload_bytes=5 * 1024 * 1024,
+        records=MemoryRecords() if with_records else None,
     )
 
 
@@ -91,6 +96,7 @@ def upload(client: TestClient, h: dict[str, str], path: Path) -> str:
     return str(r.json()["id"])
 
 
+@pytest.mark.parametrize("ctx", ["store", "records"], indirect=True)
 def test_dataset_jobs_reuse_frames_and_vectors_and_select_around_labeled(
     ctx: ServiceContext,
     stack: tuple[TestClient, dict[str, dict[str, str]]],
@@ -144,6 +150,16 @@ def test_dataset_jobs_reuse_frames_and_vectors_and_select_around_labeled(
     r = client.post(f"/v1/datasets/{ds['id']}/labeled", json={"job_id": job1}, headers=h)
     assert r.status_code == 200, r.text
     assert sorted((f["media_id"], f["frame_index"]) for f in r.json()["labeled"]) == sorted(picks1)
+    again = client.post(f"/v1/datasets/{ds['id']}/labeled", json={"job_id": job1}, headers=h)
+    assert again.json()["labeled"] == r.json()["labeled"]  # idempotent
+    if ctx.records is not None:  # one home: rows, and nothing but bytes in the store
+        assert ctx.records.labeled_frames("acme", ds["id"]) == [
+            (f["media_id"], f["frame_index"]) for f in r.json()["labeled"]
+        ]
+        assert [k for k in ctx.store.list("tenants/acme/media/")] == [
+            MediaKeys("acme", mid).original
+        ]
+        assert not list(ctx.store.list("tenants/acme/datasets/"))
     _, picks3 = run_job(client, h, media_ids=[mid], k=8, dataset_id=ds["id"])
     assert not set(picks3) & set(picks1), (picks3, picks1)
     _, picks4 = run_job(client, h, media_ids=[mid], k=8)  # without the dataset: job1's picks
@@ -166,13 +182,16 @@ def test_dataset_jobs_reuse_frames_and_vectors_and_select_around_labeled(
 
     # TTL cleanup: nothing is young enough to keep with ttl 0; then the caches go too
     assert list(ctx.store.list("tenants/acme/cache/"))
-    report = cleanup(ctx.store, None, ttl_s=3600)  # an hour: every job is younger, kept
+    report = cleanup(ctx.store, ctx.records, ttl_s=3600)  # an hour: every job is younger, kept
     assert report.jobs == [] and report.cache_entries == 0
     time.sleep(0.01)  # every job is now older than a TTL of 0 days
-    assert (
-        main(["admin", "--store-dir", str(tmp_path / "store"), "cleanup", "--ttl-days", "0"]) == 0
-    )
-    out = json.loads(capsys.readouterr().out)
+    if ctx.records is None:  # the CLI on the store folder
+        argv = ["admin", "--store-dir", str(tmp_path / "store"), "cleanup", "--ttl-days", "0"]
+        assert main(argv) == 0
+        out = json.loads(capsys.readouterr().out)
+    else:  # the CLI would open its own database: the same sweep on these records
+        swept = cleanup(ctx.store, ctx.records, ttl_s=0)
+        out = {"jobs": swept.jobs, "cache_entries": swept.cache_entries}
     assert job1 in out["jobs"] and out["cache_entries"] >= 2, out
     assert not list(ctx.store.list("tenants/acme/cache/"))
     assert not list(ctx.store.list(JobKeys("acme", job1).root))

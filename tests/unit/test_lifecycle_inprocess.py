@@ -51,6 +51,7 @@ def test_a_job_succeeds_in_the_records_and_frees_its_slot(ctx: ServiceContext) -
     put_media_info(
         ctx.store,
         MediaInfo("m1", video.name, ".mp4", "video", video.stat().st_size, "video/mp4", now_ms()),
+        ctx.records,
     )
     spec = SelectionSpec(media_ids=["m1"], k=4, embedder="pixels", normalize="pca", width=48)
     job_id = ctx.jobs("default").create("select", spec.model_dump(), max_active=1)

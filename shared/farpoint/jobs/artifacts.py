@@ -18,6 +18,7 @@ from farpoint.ingest.table import FrameTable
 from farpoint.jobs.keys import JobKeys, MediaKeys
 from farpoint.jobs.spec import SelectionSpec
 from farpoint.jobs.state import get_json, get_media_info
+from farpoint.records.base import Records
 from farpoint.store.base import Store, get_array
 
 
@@ -30,14 +31,18 @@ def load_spec(store: Store, keys: JobKeys) -> SelectionSpec:
 
 
 def fetch_media(
-    store: Store, tenant: str, media_ids: Sequence[str], folder: Path
+    store: Store,
+    tenant: str,
+    media_ids: Sequence[str],
+    folder: Path,
+    records: Records | None = None,
 ) -> list[Path | str]:
     """Download each uploaded medium to ``folder/<media_id><ext>`` (the name decides how it is
     decoded); a medium that references an object (``s3://...``, POST /v1/media/imports) is
     returned as its URI, which ingest streams without a copy (:mod:`farpoint.ingest.remote`)."""
     paths: list[Path | str] = []
     for mid in media_ids:
-        info = get_media_info(store, tenant, mid)
+        info = get_media_info(store, tenant, mid, records)
         if info.uri:
             paths.append(info.uri)
             continue

@@ -1,5 +1,5 @@
 """Job and media state, read and written in the object store (and the records database, when
-one is configured).
+one is configured: then a medium's record is a row there only, the store keeps its bytes).
 
 A job's status is derived from which of its objects exist (see :mod:`farpoint.jobs.keys`):
 ``failed.json`` or ``cancel.json`` -> failed; ``stages/export.json`` (or ``stages/train.json``)
@@ -21,8 +21,15 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 from farpoint.errors import NotFoundError
-from farpoint.jobs.keys import DEFAULT_TENANT, JobKeys, MediaKeys, ModelKeys, job_index_prefix
-from farpoint.records.base import Records, now_ms
+from farpoint.jobs.keys import (
+    DEFAULT_TENANT,
+    JobKeys,
+    MediaKeys,
+    ModelKeys,
+    job_index_prefix,
+    tenant_root,
+)
+from farpoint.records.base import Media, Records, now_ms
 from farpoint.store.base import Store
 
 JobStatus = Literal["queued", "running", "succeeded", "failed"]
@@ -59,18 +66,69 @@ class MediaInfo:
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def as_record(self) -> Media:
+        return Media(
+            id=self.id,
+            tenant=self.tenant,
+            filename=self.filename,
+            kind=self.kind,
+            size=self.size,
+            content_type=self.content_type,
+            created_ms=self.created_ms,
+            ext=self.ext,
+            uri=self.uri,
+        )
 
-def put_media_info(store: Store, info: MediaInfo) -> None:
+    @classmethod
+    def from_record(cls, m: Media) -> MediaInfo:
+        return cls(
+            m.id, m.filename, m.ext, m.kind, m.size, m.content_type, m.created_ms, m.tenant, m.uri
+        )
+
+
+# A medium's record has one home: the records database when one is configured (a row; nothing
+# but the bytes in the store), else ``media/<id>/meta.json`` in the store (no database at all).
+
+
+def put_media_info(store: Store, info: MediaInfo, records: Records | None = None) -> None:
+    if records is not None:
+        records.add_media(info.as_record())
+        return
     put_json(store, MediaKeys(info.tenant, info.id).meta, info.as_dict())
 
 
-def get_media_info(store: Store, tenant: str, media_id: str) -> MediaInfo:
+def get_media_info(
+    store: Store, tenant: str, media_id: str, records: Records | None = None
+) -> MediaInfo:
+    if records is not None:
+        return MediaInfo.from_record(records.get_media(tenant, media_id))
     keys = MediaKeys(tenant, media_id)
     try:
         data = get_json(store, keys.meta)
     except NotFoundError:
         raise NotFoundError(f"unknown media {media_id!r}") from None
     return MediaInfo(**data)
+
+
+def list_media_info(
+    store: Store, tenant: str, limit: int | None = None, records: Records | None = None
+) -> list[MediaInfo]:
+    """The tenant's media, newest first, at most ``limit`` (an indexed query with records)."""
+    if records is not None:
+        return [
+            MediaInfo.from_record(m)
+            for m in records.list_media(tenant, limit=limit, newest_first=True)
+        ]
+    prefix = tenant_root(tenant) + "media/"
+    out = []
+    for key in store.list(prefix):
+        if key.endswith("/meta.json"):
+            try:
+                out.append(MediaInfo(**get_json(store, key)))
+            except NotFoundError:  # deleted between the listing and the read
+                continue
+    out.sort(key=lambda m: (-m.created_ms, m.id))
+    return out if limit is None else out[:limit]
 
 
 def model_exists(store: Store, tenant: str, name: str) -> bool:
