@@ -67,8 +67,8 @@ def delete_job(store: Store, records: Records | None, tenant: str, job_id: str) 
 def delete_media(store: Store, records: Records | None, tenant: str, media_id: str) -> int:
     """Delete a medium's objects and record and forget it in the tenant's datasets (jobs made
     from it keep their results until they are deleted). NotFoundError when unknown."""
-    get_media_info(store, tenant, check_id(media_id, "media id"))
-    remove_media(store, tenant, media_id)
+    get_media_info(store, tenant, check_id(media_id, "media id"), records)
+    remove_media(store, tenant, media_id, records)
     n = _delete_prefix(store, MediaKeys(tenant, media_id).root)
     if records is not None:
         records.delete_media(tenant, media_id)
