@@ -167,6 +167,42 @@ class RecordsContract:
         assert records.labeled_frames(tenant, a.id) == [(m2, 3)]
         assert records.add_dataset_media(tenant, b.id, [m2]) == [m2]
 
+    def test_dataset_auto_picks_setting(self, records: Records, tenant: str, other: str) -> None:
+        ds = records.create_dataset(tenant, "auto")
+        assert (ds.auto_picks_per_media, ds.auto_spec) == (None, None)
+        on = records.set_dataset_auto(tenant, ds.id, 3, {"method": "fps", "seed": 2})
+        assert (on.auto_picks_per_media, on.auto_spec) == (3, {"method": "fps", "seed": 2})
+        assert records.get_dataset(tenant, ds.id) == on
+        assert records.list_datasets(tenant) == [on]
+        assert records.create_dataset(tenant, "auto") == on  # by name: the setting kept
+        with pytest.raises(NotFoundError):
+            records.set_dataset_auto(other, ds.id, 1, {})
+        off = records.set_dataset_auto(tenant, ds.id, None, {"method": "fps"})
+        assert (off.auto_picks_per_media, off.auto_spec) == (None, None)
+
+    def test_a_failed_job_is_listed_and_claims_no_slot(
+        self, records: Records, tenant: str, other: str
+    ) -> None:
+        records.set_quota(tenant, 1)
+        jid = _id()
+        records.create_job(tenant, "select", {}, jid, now_ms=1000)
+        failed_id = _id()
+        job = records.add_failed_job(tenant, "select", {"k": 3}, failed_id, "gateway", "quota")
+        assert (job.status, job.stage, job.reason, job.active) == (
+            "failed",
+            "gateway",
+            "quota",
+            False,
+        )
+        assert records.active_jobs(tenant) == 1
+        again = records.add_failed_job(tenant, "select", {"k": 9}, failed_id, "x", "y")
+        assert again == job  # idempotent on the id
+        assert records.add_failed_job(tenant, "select", {}, jid, "x", "y").status == "queued"
+        with pytest.raises(NotFoundError):
+            records.add_failed_job(other, "select", {}, failed_id, "x", "y")
+        assert [j.id for j in records.list_jobs(tenant)[0]] == [jid, failed_id]
+        assert not records.finish(tenant, failed_id, "succeeded")
+
     def test_job_lifecycle(self, records: Records, tenant: str, other: str) -> None:
         jid = _id()
         job = records.create_job(tenant, "select", {"k": 5, "media": ["m"]}, jid, now_ms=1000)

@@ -29,5 +29,5 @@ class TestSqliteRecords(RecordsContract):
 
 def test_sqlite_is_migrated_to_head(tmp_path: Path) -> None:
     rec = SqlRecords.from_url(f"sqlite:///{tmp_path / 'r.db'}")
-    assert current(rec.engine) == head() == "0002"
+    assert current(rec.engine) == head() == "0003"
     rec.close()

@@ -55,6 +55,8 @@ class Dataset:
     tenant: str
     name: str
     created_ms: int
+    auto_picks_per_media: int | None = None  # N new picks per medium added; None: off
+    auto_spec: dict[str, Any] | None = None  # the settings of those jobs (SelectionSpec fields)
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,15 @@ class Records(Protocol):
 
     def get_dataset(self, tenant: str, dataset_id: str) -> Dataset: ...
 
+    def set_dataset_auto(
+        self,
+        tenant: str,
+        dataset_id: str,
+        per_media: int | None,
+        spec: dict[str, Any] | None,
+    ) -> Dataset:
+        """Set (``per_media`` None: turn off) the dataset's automatic picks per medium added."""
+
     def list_datasets(self, tenant: str) -> list[Dataset]: ...
 
     def add_media(self, media: Media) -> None:
@@ -197,6 +208,21 @@ class Records(Protocol):
         already has that many active jobs. Idempotent on ``job_id`` (a retried request returns
         the job it created, claiming nothing more).
         """
+
+    def add_failed_job(
+        self,
+        tenant: str,
+        kind: str,
+        spec: dict[str, Any],
+        job_id: str,
+        stage: str,
+        reason: str,
+        *,
+        dataset_id: str | None = None,
+    ) -> Job:
+        """Record a job that ended ``failed`` before it could start (a trigger refused by the
+        quota, say): listed like any job, claiming no quota slot. Idempotent on ``job_id``
+        (an existing job is returned unchanged)."""
 
     def get_job(self, tenant: str, job_id: str) -> Job: ...
 

@@ -100,6 +100,22 @@ class MemoryRecords:
                 raise NotFoundError(f"unknown dataset {dataset_id!r}")
             return ds
 
+    def set_dataset_auto(
+        self,
+        tenant: str,
+        dataset_id: str,
+        per_media: int | None,
+        spec: dict[str, Any] | None,
+    ) -> Dataset:
+        with self._lock:
+            ds = replace(
+                self.get_dataset(tenant, dataset_id),
+                auto_picks_per_media=per_media,
+                auto_spec=copy.deepcopy(spec) if per_media is not None else None,
+            )
+            self._datasets[dataset_id] = ds
+            return ds
+
     def list_datasets(self, tenant: str) -> list[Dataset]:
         with self._lock:
             out = [d for d in self._datasets.values() if d.tenant == tenant]
@@ -216,6 +232,43 @@ class MemoryRecords:
                 updated_ms=now,
                 spec=copy.deepcopy(spec),
                 dataset_id=dataset_id,
+            )
+            self._jobs[job_id] = job
+            return job
+
+    def add_failed_job(
+        self,
+        tenant: str,
+        kind: str,
+        spec: dict[str, Any],
+        job_id: str,
+        stage: str,
+        reason: str,
+        *,
+        dataset_id: str | None = None,
+    ) -> Job:
+        with self._lock:
+            self.ensure_tenant(tenant)
+            old = self._jobs.get(job_id)
+            if old is not None:
+                if old.tenant != tenant:
+                    raise NotFoundError(f"unknown job {job_id!r}")
+                return old
+            if dataset_id is not None:
+                self.get_dataset(tenant, dataset_id)
+            now = _now()
+            job = Job(
+                id=job_id,
+                tenant=tenant,
+                kind=kind,
+                status="failed",
+                created_ms=now,
+                updated_ms=now,
+                spec=copy.deepcopy(spec),
+                dataset_id=dataset_id,
+                stage=stage,
+                reason=reason,
+                finished_ms=now,
             )
             self._jobs[job_id] = job
             return job

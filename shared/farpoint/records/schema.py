@@ -45,6 +45,9 @@ datasets = Table(
     Column("tenant_id", String(64), ForeignKey("tenants.id"), nullable=False),
     Column("name", String(200), nullable=False),
     Column("created_ms", BigInteger, nullable=False),
+    # N new picks per medium added (None: off), with these job settings (a SelectionSpec's)
+    Column("auto_picks_per_media", Integer, nullable=True),
+    Column("auto_spec", JSON, nullable=True),
     UniqueConstraint("tenant_id", "name", name="uq_datasets_tenant_name"),
 )
 

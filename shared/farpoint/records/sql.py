@@ -115,6 +115,18 @@ def _job(row: Any) -> Job:
     )
 
 
+def _dataset(row: Any) -> Dataset:
+    spec = row.auto_spec
+    return Dataset(
+        row.id,
+        row.tenant_id,
+        row.name,
+        row.created_ms,
+        row.auto_picks_per_media,
+        dict(spec) if spec is not None else None,
+    )
+
+
 def _media(row: Any) -> Media:
     return Media(
         id=row.id,
@@ -247,11 +259,30 @@ class SqlRecords:
                     t.datasets.c.tenant_id == tenant, t.datasets.c.name == name
                 )
             ).one()
-        return Dataset(row.id, row.tenant_id, row.name, row.created_ms)
+        return _dataset(row)
 
     def get_dataset(self, tenant: str, dataset_id: str) -> Dataset:
-        row = self._owned(t.datasets, tenant, dataset_id, "dataset")
-        return Dataset(row.id, row.tenant_id, row.name, row.created_ms)
+        return _dataset(self._owned(t.datasets, tenant, dataset_id, "dataset"))
+
+    def set_dataset_auto(
+        self,
+        tenant: str,
+        dataset_id: str,
+        per_media: int | None,
+        spec: dict[str, Any] | None,
+    ) -> Dataset:
+        with self.engine.begin() as conn:
+            res = conn.execute(
+                update(t.datasets)
+                .where(t.datasets.c.id == dataset_id, t.datasets.c.tenant_id == tenant)
+                .values(
+                    auto_picks_per_media=per_media,
+                    auto_spec=spec if per_media is not None else None,
+                )
+            )
+            if res.rowcount != 1:
+                raise NotFoundError(f"unknown dataset {dataset_id!r}")
+        return self.get_dataset(tenant, dataset_id)
 
     def list_datasets(self, tenant: str) -> list[Dataset]:
         with self.engine.connect() as conn:
@@ -260,7 +291,7 @@ class SqlRecords:
                 .where(t.datasets.c.tenant_id == tenant)
                 .order_by(t.datasets.c.created_ms, t.datasets.c.id)
             ).all()
-        return [Dataset(r.id, r.tenant_id, r.name, r.created_ms) for r in rows]
+        return [_dataset(r) for r in rows]
 
     def add_media(self, media: Media) -> None:
         with self.engine.begin() as conn:
@@ -471,6 +502,41 @@ class SqlRecords:
             return self.get_job(tenant, job_id)
         return self.get_job(tenant, job_id)
 
+    def add_failed_job(
+        self,
+        tenant: str,
+        kind: str,
+        spec: dict[str, Any],
+        job_id: str,
+        stage: str,
+        reason: str,
+        *,
+        dataset_id: str | None = None,
+    ) -> Job:
+        if dataset_id is not None:
+            self.get_dataset(tenant, dataset_id)
+        now = _now()
+        with self.engine.begin() as conn:
+            self._ensure_tenant(conn, tenant)
+            conn.execute(
+                _insert(conn, t.jobs)
+                .values(
+                    id=job_id,
+                    tenant_id=tenant,
+                    dataset_id=dataset_id,
+                    kind=kind,
+                    spec=spec,
+                    status="failed",
+                    stage=stage,
+                    reason=reason,
+                    created_ms=now,
+                    updated_ms=now,
+                    finished_ms=now,
+                )
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
+        return self.get_job(tenant, job_id)
+
     def get_job(self, tenant: str, job_id: str) -> Job:
         return _job(self._owned(t.jobs, tenant, job_id, "job"))
 
@@ -648,6 +714,7 @@ for _name in (
     "ensure_tenant", "set_quota", "get_tenant", "add_key", "find_key", "revoke_key",
     "create_dataset", "get_dataset", "list_datasets", "add_media", "get_media", "list_media",
     "add_dataset_media", "mark_labeled", "labeled_frames", "delete_job", "delete_media",
+    "set_dataset_auto", "add_failed_job",
     "create_job", "get_job", "list_jobs", "active_jobs", "progress", "stages", "finish",
     "stalled", "audit", "list_audit",
 ):  # fmt: skip
