@@ -178,6 +178,11 @@ class JobSettings(BaseModel):
     ``liveness_silence_s`` (wedged) or its consumer failed ``liveness_failures`` times in a row
     (a broker it cannot reach, bad credentials): Kubernetes then restarts it. Readiness
     re-checks the broker, the store and the database every ``readiness_interval_s``.
+    Normalization fits once per job, then transforms the job's vectors in batches of
+    ``normalize_batch_frames`` rows, one message each, spread over the normalization workers; a
+    job of one batch is transformed in place. The default is the core's transform chunk
+    (``farpoint.normalize.TRANSFORM_CHUNK``), so every method's picks equal ``farpoint
+    select``'s; smaller batches keep PCA and none exact (row by row), not UMAP.
     Retention: ``farpoint admin cleanup`` (the chart's retention CronJob) deletes jobs created
     more than ``ttl_days`` ago that have ended, media uploaded more than ``media_ttl_days`` ago
     that no active job reads (their objects and records), and cache entries no remaining job
@@ -190,6 +195,7 @@ class JobSettings(BaseModel):
     liveness_silence_s: float = Field(120.0, gt=0)
     liveness_failures: int = Field(5, ge=1)
     readiness_interval_s: float = Field(5.0, gt=0)
+    normalize_batch_frames: int = Field(50_000, ge=1)
     ttl_days: float | None = Field(None, gt=0)
     media_ttl_days: float | None = Field(None, gt=0)
 

@@ -85,3 +85,25 @@ def test_umap_shape_seed_and_poor_trust_fallback() -> None:
     red, info2 = fit_reducer(x, "umap", dims=3, seed=7, min_trust=1.01)
     assert info2.method == "pca" and isinstance(red, PCAReducer)
     assert any("falling back to PCA" in w for w in info2.warnings)
+
+
+def test_a_fit_on_the_sampled_rows_is_the_fit_on_all_rows() -> None:
+    """The normalization service gathers only :func:`sample_rows` shard by shard and fits on
+    them: the same reducer as :func:`fit_reducer` on every row (which draws those rows)."""
+    from farpoint.normalize import DEFAULT_FIT_SAMPLE, TRANSFORM_CHUNK, sample_rows
+    from farpoint.settings import JobSettings
+
+    x = _clusters(900, 16)
+    rows = sample_rows(len(x), 300, seed=5)
+    assert rows is not None and len(rows) == 300 and np.all(np.diff(rows) > 0)
+    assert sample_rows(300, 300, seed=5) is None  # small inputs: every row
+    full, info = fit_reducer(x, "pca", dims=4, seed=5, fit_sample=300)
+    part, info2 = fit_reducer(x[rows], "pca", dims=4, seed=5, fit_sample=300)
+    np.testing.assert_array_equal(apply_reducer(full, x), apply_reducer(part, x))
+    assert info.as_dict() == info2.as_dict()
+    # PCA transforms row by row: batches of any size give the same bytes as one call
+    z = np.concatenate([apply_reducer(full, x[i : i + 7], chunk=7) for i in range(0, 900, 7)])
+    np.testing.assert_array_equal(z, apply_reducer(full, x))
+    # the service's default batch is the core's chunk: the same transform calls as the CLI
+    assert JobSettings().normalize_batch_frames == TRANSFORM_CHUNK
+    assert DEFAULT_FIT_SAMPLE < TRANSFORM_CHUNK

@@ -6,20 +6,26 @@ bus; the picks must equal ``farpoint.select`` on the same file with the same set
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+from farpoint.bus.base import Message
 from farpoint.bus.memory import MemoryBus
+from farpoint.jobs.events import parse_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.pipeline import select
-from farpoint.settings import SecuritySettings, Settings
+from farpoint.settings import JobSettings, SecuritySettings, Settings
 from farpoint.store.local import LocalStore
 from services.common.allinone import start_workers, stop_workers
 from services.common.context import ServiceContext
+from services.common.worker_app import WorkerLoop
 from services.gateway.app import create_app
+from services.normalization import handler as normalization
 from tests.data import bikes_small
 
 SETTINGS = dict(embedder="pixels", normalize="pca", fps=10.0, width=64, seed=3)
@@ -115,3 +121,67 @@ def test_two_media_in_order(ctx: ServiceContext, tmp_path: Path) -> None:
     assert [(i["media_id"], i["frame_index"]) for i in items] == [
         (which[p.source], p.frame_index) for p in ref.picks
     ]
+
+
+def test_normalization_batches_spread_over_two_workers_with_the_cli_picks(
+    tmp_path: Path,
+) -> None:
+    """A job larger than ``jobs.normalize_batch_frames`` is fitted once (the reducer stored by
+    its content hash), then transformed in one ``RowsToNormalize`` message per batch on
+    ``shards.embedded``, keyed by batch: two normalization workers of one group both transform
+    batches of the job, and the picks still equal ``farpoint select``'s (PCA is row by row)."""
+    ctx = ServiceContext(
+        settings=Settings(
+            cache_dir=tmp_path / "cache",
+            security=NO_AUTH,
+            jobs=JobSettings(normalize_batch_frames=4),
+        ),
+        store=LocalStore(tmp_path / "store"),
+        bus=MemoryBus(default_partitions=8),
+        max_upload_bytes=5 * 1024 * 1024,
+    )
+    batches: list[list[int]] = [[], []]
+
+    def member(i: int) -> WorkerLoop:
+        inner = normalization.make_handler(ctx)
+
+        def handle(message: Message) -> None:
+            ev, body = parse_event(message.value)
+            if body == "rows_to_normalize":
+                batches[i].append(ev.rows_to_normalize.batch)
+            inner(message)
+
+        return WorkerLoop(ctx, "normalization", normalization.topics(ctx), handle)
+
+    video = bikes_small()
+    loops = start_workers(ctx, stages=("ingest", "embedding", "selection", "export"))
+    members = [member(0), member(1)]
+    for m in members:
+        m.start()
+    try:
+        with TestClient(create_app(ctx)) as client:
+            mid = upload(client, video)
+            r = client.post(
+                "/v1/jobs", json={"media_ids": [mid], "k": 12, "shard_size": 16, **SETTINGS}
+            )
+            assert r.status_code == 201, r.text
+            job_id = r.json()["id"]
+            status = wait_done(client, job_id)
+            assert status["status"] == "succeeded", status
+            result = client.get(f"/v1/jobs/{job_id}/result").json()
+    finally:
+        stop_workers([*loops, *members])
+    ref = select([video], 12, frames=False, report=False, **SETTINGS)
+    got = [(i["frame_index"], i["timestamp_s"], i["rank"]) for i in result["items"]]
+    assert got == [(p.frame_index, p.timestamp_s, p.rank) for p in ref.picks]
+
+    n_batches = -(-ref.n_frames // 4)
+    assert n_batches > 8
+    # every batch transformed (a redelivery may repeat one), by both members
+    assert set(batches[0]) | set(batches[1]) == set(range(n_batches))
+    assert batches[0] and batches[1], batches
+    keys = JobKeys("default", job_id)
+    reducer_key = json.loads(ctx.store.get_bytes(keys.normalize_fit))["reducer_key"]
+    digest = hashlib.sha256(ctx.store.get_bytes(reducer_key)).hexdigest()
+    assert reducer_key == keys.reducer(digest)  # keyed by content
+    assert len(list(ctx.store.list(keys.root + "normalize/batches/"))) == n_batches

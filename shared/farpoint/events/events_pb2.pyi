@@ -84,6 +84,20 @@ class ShardEmbedded(_message.Message):
     vectors_key: str
     def __init__(self, shard: _Optional[int] = ..., n_frames: _Optional[int] = ..., vectors_key: _Optional[str] = ...) -> None: ...
 
+class RowsToNormalize(_message.Message):
+    __slots__ = ("reducer_key", "start", "stop", "batch", "n_batches")
+    REDUCER_KEY_FIELD_NUMBER: _ClassVar[int]
+    START_FIELD_NUMBER: _ClassVar[int]
+    STOP_FIELD_NUMBER: _ClassVar[int]
+    BATCH_FIELD_NUMBER: _ClassVar[int]
+    N_BATCHES_FIELD_NUMBER: _ClassVar[int]
+    reducer_key: str
+    start: int
+    stop: int
+    batch: int
+    n_batches: int
+    def __init__(self, reducer_key: _Optional[str] = ..., start: _Optional[int] = ..., stop: _Optional[int] = ..., batch: _Optional[int] = ..., n_batches: _Optional[int] = ...) -> None: ...
+
 class JobNormalized(_message.Message):
     __slots__ = ("normalized_key", "n_frames", "method")
     NORMALIZED_KEY_FIELD_NUMBER: _ClassVar[int]
@@ -145,7 +159,7 @@ class ModelTrained(_message.Message):
     def __init__(self, model_name: _Optional[str] = ..., model_key: _Optional[str] = ...) -> None: ...
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "created_ms", "job", "job_requested", "shard_ready", "job_ingested", "shard_embedded", "job_normalized", "job_selected", "job_exported", "job_failed", "train_requested", "model_trained")
+    __slots__ = ("event_id", "created_ms", "job", "job_requested", "shard_ready", "job_ingested", "shard_embedded", "job_normalized", "job_selected", "job_exported", "job_failed", "train_requested", "model_trained", "rows_to_normalize")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_MS_FIELD_NUMBER: _ClassVar[int]
     JOB_FIELD_NUMBER: _ClassVar[int]
@@ -159,6 +173,7 @@ class Event(_message.Message):
     JOB_FAILED_FIELD_NUMBER: _ClassVar[int]
     TRAIN_REQUESTED_FIELD_NUMBER: _ClassVar[int]
     MODEL_TRAINED_FIELD_NUMBER: _ClassVar[int]
+    ROWS_TO_NORMALIZE_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     created_ms: int
     job: JobRef
@@ -172,4 +187,5 @@ class Event(_message.Message):
     job_failed: JobFailed
     train_requested: TrainRequested
     model_trained: ModelTrained
-    def __init__(self, event_id: _Optional[str] = ..., created_ms: _Optional[int] = ..., job: _Optional[_Union[JobRef, _Mapping]] = ..., job_requested: _Optional[_Union[JobRequested, _Mapping]] = ..., shard_ready: _Optional[_Union[ShardReady, _Mapping]] = ..., job_ingested: _Optional[_Union[JobIngested, _Mapping]] = ..., shard_embedded: _Optional[_Union[ShardEmbedded, _Mapping]] = ..., job_normalized: _Optional[_Union[JobNormalized, _Mapping]] = ..., job_selected: _Optional[_Union[JobSelected, _Mapping]] = ..., job_exported: _Optional[_Union[JobExported, _Mapping]] = ..., job_failed: _Optional[_Union[JobFailed, _Mapping]] = ..., train_requested: _Optional[_Union[TrainRequested, _Mapping]] = ..., model_trained: _Optional[_Union[ModelTrained, _Mapping]] = ...) -> None: ...
+    rows_to_normalize: RowsToNormalize
+    def __init__(self, event_id: _Optional[str] = ..., created_ms: _Optional[int] = ..., job: _Optional[_Union[JobRef, _Mapping]] = ..., job_requested: _Optional[_Union[JobRequested, _Mapping]] = ..., shard_ready: _Optional[_Union[ShardReady, _Mapping]] = ..., job_ingested: _Optional[_Union[JobIngested, _Mapping]] = ..., shard_embedded: _Optional[_Union[ShardEmbedded, _Mapping]] = ..., job_normalized: _Optional[_Union[JobNormalized, _Mapping]] = ..., job_selected: _Optional[_Union[JobSelected, _Mapping]] = ..., job_exported: _Optional[_Union[JobExported, _Mapping]] = ..., job_failed: _Optional[_Union[JobFailed, _Mapping]] = ..., train_requested: _Optional[_Union[TrainRequested, _Mapping]] = ..., model_trained: _Optional[_Union[ModelTrained, _Mapping]] = ..., rows_to_normalize: _Optional[_Union[RowsToNormalize, _Mapping]] = ...) -> None: ...

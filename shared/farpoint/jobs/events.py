@@ -127,4 +127,5 @@ _BODY_FIELDS = {
     "JobFailed": "job_failed",
     "TrainRequested": "train_requested",
     "ModelTrained": "model_trained",
+    "RowsToNormalize": "rows_to_normalize",
 }

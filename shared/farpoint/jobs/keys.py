@@ -210,9 +210,18 @@ class JobKeys:
     def normalized(self) -> str:
         return self.root + "normalize/normalized.npy"
 
+    def reducer(self, digest: str) -> str:
+        """The fitted reducer, keyed by the sha256 of its bytes (workers cache it by key)."""
+        return f"{self.root}normalize/reducer-{digest}.pkl"
+
     @property
-    def reducer(self) -> str:
-        return self.root + "normalize/reducer.pkl"
+    def normalize_fit(self) -> str:
+        """The fit is done: the reducer's key, its info and the rows of each shard."""
+        return self.root + "normalize/fit.json"
+
+    def normalized_batch(self, n: int) -> str:
+        """One transform batch's normalized vectors (rows of the job, in frame order)."""
+        return f"{self.root}normalize/batches/{n:05d}.npy"
 
     @property
     def normalize_info(self) -> str:

@@ -28,6 +28,9 @@ DEFAULT_NORMALIZE = "pca"
 MIN_UMAP_POINTS = 64
 DEFAULT_FIT_SAMPLE = 5_000  # fit cost grows with it; trustworthiness held (docs/performance.md)
 DEFAULT_MIN_TRUST = 0.70
+# rows per transform call (bounded memory); the normalization service's default batch, so its
+# batches are the same calls and its picks equal the CLI's for every method
+TRANSFORM_CHUNK = 50_000
 
 
 @dataclass
@@ -63,11 +66,17 @@ class IdentityReducer:
 Reducer = UMAPReducer | PCAReducer | IdentityReducer
 
 
+def sample_rows(n: int, size: int = DEFAULT_FIT_SAMPLE, seed: int = 0) -> np.ndarray | None:
+    """The rows (sorted) of ``n`` that :func:`fit_reducer` fits on, or None for all of them: a
+    service can gather just these rows shard by shard and fit on them with the same result."""
+    if n <= size:
+        return None
+    return np.sort(np.random.default_rng(seed).choice(n, size=size, replace=False))
+
+
 def _sample(x: np.ndarray, size: int, seed: int) -> np.ndarray:
-    if x.shape[0] <= size:
-        return x
-    idx = np.sort(np.random.default_rng(seed).choice(x.shape[0], size=size, replace=False))
-    return x[idx]
+    idx = sample_rows(x.shape[0], size, seed)
+    return x if idx is None else x[idx]
 
 
 def fit_reducer(
@@ -117,7 +126,7 @@ def fit_reducer(
     return red, info
 
 
-def apply_reducer(reducer: Reducer, x: np.ndarray, chunk: int = 50_000) -> np.ndarray:
+def apply_reducer(reducer: Reducer, x: np.ndarray, chunk: int = TRANSFORM_CHUNK) -> np.ndarray:
     """Transform ``x`` in chunks (bounded memory)."""
     if x.shape[0] <= chunk:
         return reducer.transform(x)
@@ -149,4 +158,4 @@ def load_reducer(data: bytes) -> Reducer:
     return obj
 
 
-__all__ = ["METHODS", "NormalizeInfo", "apply_reducer", "fit_reducer", "normalize"]
+__all__ = ["METHODS", "NormalizeInfo", "apply_reducer", "fit_reducer", "normalize", "sample_rows"]
