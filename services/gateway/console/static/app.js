@@ -254,7 +254,7 @@ async function newJobView() {
       field("Embedder", embedder, "how frames become vectors"),
       modelField,
       field("Normalization", sel("normalize", opts.normalizations, opts.default_normalize),
-        "umap: the paper's default")),
+        "umap: the paper's choice; the default follows docs/quality.md")),
     h("details", { class: "adv" }, h("summary", {}, "Advanced"),
       h("div", { class: "form-grid" },
         field("Frame-rate cap (fps)", num("fps", d.fps, { min: 0, step: "any" }), "0 = every frame"),
@@ -268,7 +268,10 @@ async function newJobView() {
           h("span", { class: "row" }, quality, h("span", { class: "hint" }, "drop dark, blurred, frozen frames"))))),
     h("div", { class: "row", style: "margin-top:18px" },
       h("button", { class: "btn", type: "submit", id: "submit-job" }, "Start job"),
-      h("span", { class: "muted small" }, "Defaults follow the paper: width 100 px, at most 10 fps, UMAP to 20 dims.")));
+      h("span", { class: "muted small" },
+        `Defaults (from the measured evidence, docs/quality.md): ${opts.default_method}, ` +
+        `${opts.default_embedder}, ${opts.default_normalize} to ${d.dims} dims, width ${d.width} px, ` +
+        `at most ${d.fps} fps.`)));
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     const f = new FormData(form);
