@@ -112,9 +112,10 @@ def handle_shard_ready(ctx: ServiceContext, embedders: EmbedderCache, ev: pb.Eve
         frames = get_json(ctx.store, keys.cache)["frames"]
         cache = VectorsCacheKeys(tenant, vectors_digest(frames, spec.embedder, model_hash))
     if cache is not None and ctx.store.exists(cache.vectors(shard)):
-        copy_object(ctx.store, cache.vectors(shard), keys.vectors(shard))
-        vectors = get_array(ctx.store, keys.vectors(shard))
+        copy_object(ctx.store, cache.vectors(shard), keys.vectors(shard))  # server-side
         REUSED.labels(SERVICE).inc()
+        # the shard's row count is in its event: no need to download the vectors again
+        n_rows = int(ev.shard_ready.n_frames) or len(get_array(ctx.store, keys.vectors(shard)))
     else:
         vectors = embed_frames(read_shard_frames(ctx.store, keys, shard), emb, progress=False)
         if cache is not None:
@@ -131,6 +132,7 @@ def handle_shard_ready(ctx: ServiceContext, embedders: EmbedderCache, ev: pb.Eve
             )
         put_array(ctx.store, keys.vectors(shard), vectors)
         FRAMES.labels(SERVICE).inc(int(vectors.shape[0]))
+        n_rows = int(vectors.shape[0])
     put_json(ctx.store, keys.root + "embedder.json", emb.describe())
     ctx.bus.publish(
         ctx.topics.shard_embedded,
@@ -138,13 +140,11 @@ def handle_shard_ready(ctx: ServiceContext, embedders: EmbedderCache, ev: pb.Eve
             tenant,
             job_id,
             event_id(job_id, "shard-embedded", shard),
-            pb.ShardEmbedded(
-                shard=shard, n_frames=int(vectors.shape[0]), vectors_key=keys.vectors(shard)
-            ),
+            pb.ShardEmbedded(shard=shard, n_frames=n_rows, vectors_key=keys.vectors(shard)),
         ),
         key=job_id,
     )
-    log.info("job %s: shard %d embedded (%d frames)", job_id, shard, vectors.shape[0])
+    log.info("job %s: shard %d embedded (%d frames)", job_id, shard, n_rows)
 
 
 def make_handler(ctx: ServiceContext) -> Callable[[Message], None]:
