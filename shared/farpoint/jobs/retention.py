@@ -25,7 +25,7 @@ from farpoint.jobs.keys import (
     check_id,
     job_index_prefix,
 )
-from farpoint.jobs.state import JobState, get_json, get_media_info, now_ms
+from farpoint.jobs.state import JobState, get_json, get_media_info, list_media_info, now_ms
 from farpoint.records.base import Records
 from farpoint.store.base import Store
 
@@ -111,17 +111,8 @@ def _count_prefix(store: Store, prefix: str) -> int:
 
 
 def _media_created(store: Store, tenant: str, records: Records | None) -> dict[str, int]:
-    """The tenant's media ids -> their upload time (ms): their rows when there is a records
-    database, else their ``meta.json`` in the store."""
-    if records is not None:
-        return {m.id: m.created_ms for m in records.list_media(tenant)}
-    root = MediaKeys(tenant, "x").root.rsplit("/", 2)[0] + "/"  # tenants/<t>/media/
-    out: dict[str, int] = {}
-    for key in store.list(root):
-        media_id, _, name = key[len(root) :].partition("/")
-        if name == "meta.json":
-            out[media_id] = int(get_json(store, key)["created_ms"])
-    return out
+    """The tenant's media ids -> their upload time (ms), wherever their records live."""
+    return {m.id: m.created_ms for m in list_media_info(store, tenant, records=records)}
 
 
 def cleanup(
