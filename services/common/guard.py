@@ -5,7 +5,8 @@ A stage handler gets a parsed :class:`farpoint.events.events_pb2.Event`. The gua
 
 * skips events of a job that is failed or cancelled (in the store or the records);
 * reports the stage's progress to the records before and after the work (the watchdog's
-  evidence that the job moves; :mod:`services.common.watchdog`), and ends the job
+  evidence that the job moves; :mod:`services.common.watchdog`; after it, the ``(done,
+  total)`` the stage returns, e.g. normalization's transform batches), and ends the job
   ``succeeded`` when its last stage (export, train) is done;
 * when the handler fails with a non-retryable error (bad input, a missing object: a *poison*
   message), records the job as failed at once (``failed.json``, the records, and a
@@ -33,7 +34,8 @@ from services.common.metrics import DEAD_LETTERS, JOBS_FAILED, MESSAGES, STAGE_S
 
 log = logging.getLogger(__name__)
 
-StageFn = Callable[[pb.Event, str], None]
+# A stage may return its own (done, total) count to report instead of the default (1, None).
+StageFn = Callable[[pb.Event, str], "tuple[int, int] | None"]
 FINAL_STAGES = ("export", "train")
 
 
@@ -105,7 +107,7 @@ class GuardedHandler:
         t0 = time.perf_counter()
         beat = self._heartbeat(tenant, job_id)
         try:
-            self.fn(ev, body)
+            counted = self.fn(ev, body)
         except Exception as exc:
             MESSAGES.labels(self.service, "failed").inc()
             if is_poison(exc):
@@ -124,7 +126,8 @@ class GuardedHandler:
             beat.set()
         STAGE_SECONDS.labels(self.service).observe(time.perf_counter() - t0)
         MESSAGES.labels(self.service, "ok").inc()
-        state.progress(job_id, self.stage, 1)
+        done, total = counted if counted is not None else (1, None)
+        state.progress(job_id, self.stage, done, total)
         if self.stage in FINAL_STAGES and state.stage_done(job_id, self.stage):
             state.succeed(job_id)
 

@@ -196,7 +196,7 @@ def _advance(ctx: ServiceContext, keys: JobKeys, n_batches: int) -> int:
     return done
 
 
-def transform_batch(ctx: ServiceContext, ev: pb.Event) -> None:
+def transform_batch(ctx: ServiceContext, ev: pb.Event) -> tuple[int, int]:
     """One ``RowsToNormalize``: transform its rows with the stored reducer, write the batch
     (deterministic key: a redelivery rewrites it), count it; the worker that completes the
     count joins the batches and announces JobNormalized."""
@@ -204,7 +204,7 @@ def transform_batch(ctx: ServiceContext, ev: pb.Event) -> None:
     body = ev.rows_to_normalize
     keys = JobKeys(tenant, job_id)
     if JobState(ctx.store, tenant).stage_done(job_id, "normalization"):
-        return
+        return body.n_batches, body.n_batches
     out = keys.normalized_batch(body.batch)
     if not ctx.store.exists(out):
         fit = get_json(ctx.store, keys.normalize_fit)
@@ -220,25 +220,27 @@ def transform_batch(ctx: ServiceContext, ev: pb.Event) -> None:
             body.stop,
         )
     done = _advance(ctx, keys, body.n_batches)
-    ctx.jobs(tenant).progress(job_id, "normalization", done, body.n_batches)
     if done < body.n_batches:
-        return
+        return done, body.n_batches  # the guard reports it to the records
     fit = get_json(ctx.store, keys.normalize_fit)
     normalized = np.concatenate(
         [get_array(ctx.store, keys.normalized_batch(b)) for b in range(body.n_batches)]
     )
     _finish(ctx, ev, keys, normalized, fit["info"])
+    return done, body.n_batches
 
 
-def handle(ctx: ServiceContext, ev: pb.Event, body: str = "shard_embedded") -> None:
+def handle(
+    ctx: ServiceContext, ev: pb.Event, body: str = "shard_embedded"
+) -> tuple[int, int] | None:
+    """The stage; a large job's (batches done, batches) for the records' stage progress."""
     if body == "rows_to_normalize":
-        transform_batch(ctx, ev)
-        return
+        return transform_batch(ctx, ev)
     tenant, job_id = ev.job.tenant, ev.job.job_id
     keys = JobKeys(tenant, job_id)
     state = JobState(ctx.store, tenant)
     if state.stage_done(job_id, "normalization") or not all_embedded(ctx, keys):
-        return
+        return None
     spec = load_spec(ctx.store, keys)
     ingest = get_json(ctx.store, keys.ingest)
     n_shards, n_frames = int(ingest["n_shards"]), int(ingest.get("n_frames", 0))
@@ -249,7 +251,7 @@ def handle(ctx: ServiceContext, ev: pb.Event, body: str = "shard_embedded") -> N
         normalized = apply_reducer(reducer, vectors)
         _store_reducer(ctx, keys, reducer)
         _finish(ctx, ev, keys, normalized, info.as_dict())
-        return
+        return None
     fit = _fit_once(ctx, keys, spec, n_shards)
     n_batches = -(-n_frames // batch)
     for b in range(n_batches):
@@ -269,8 +271,8 @@ def handle(ctx: ServiceContext, ev: pb.Event, body: str = "shard_embedded") -> N
             ),
             key=f"{job_id}/{b}",
         )
-    ctx.jobs(tenant).progress(job_id, "normalization", 0, n_batches)
     log.info("job %s: reducer fitted; %d transform batches published", job_id, n_batches)
+    return 0, n_batches
 
 
 def make_handler(ctx: ServiceContext) -> Callable[[Message], None]:

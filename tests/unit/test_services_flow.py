@@ -19,6 +19,7 @@ from farpoint.bus.memory import MemoryBus
 from farpoint.jobs.events import parse_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.pipeline import select
+from farpoint.records.memory import MemoryRecords
 from farpoint.settings import JobSettings, SecuritySettings, Settings
 from farpoint.store.local import LocalStore
 from services.common.allinone import start_workers, stop_workers
@@ -129,7 +130,8 @@ def test_normalization_batches_spread_over_two_workers_with_the_cli_picks(
     """A job larger than ``jobs.normalize_batch_frames`` is fitted once (the reducer stored by
     its content hash), then transformed in one ``RowsToNormalize`` message per batch on
     ``shards.embedded``, keyed by batch: two normalization workers of one group both transform
-    batches of the job, and the picks still equal ``farpoint select``'s (PCA is row by row)."""
+    batches of the job, the records' stage progress counts batches, and the picks still equal
+    ``farpoint select``'s (PCA is row by row)."""
     ctx = ServiceContext(
         settings=Settings(
             cache_dir=tmp_path / "cache",
@@ -139,6 +141,7 @@ def test_normalization_batches_spread_over_two_workers_with_the_cli_picks(
         store=LocalStore(tmp_path / "store"),
         bus=MemoryBus(default_partitions=8),
         max_upload_bytes=5 * 1024 * 1024,
+        records=MemoryRecords(),
     )
     batches: list[list[int]] = [[], []]
 
@@ -185,3 +188,6 @@ def test_normalization_batches_spread_over_two_workers_with_the_cli_picks(
     digest = hashlib.sha256(ctx.store.get_bytes(reducer_key)).hexdigest()
     assert reducer_key == keys.reducer(digest)  # keyed by content
     assert len(list(ctx.store.list(keys.root + "normalize/batches/"))) == n_batches
+    assert ctx.records is not None  # the records' stage progress counts batches
+    progress = ctx.records.stages("default", job_id)["normalization"]
+    assert progress.total == n_batches and 1 <= progress.done <= n_batches, progress
