@@ -86,9 +86,12 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     t0 = time.perf_counter()
     manifest = job_manifest(ctx, keys, spec, sel, len(table))
     with tempfile.TemporaryDirectory(prefix="farpoint-export-") as tmp:
-        paths = fetch_media(ctx.store, tenant, spec.media_ids, Path(tmp), ctx.records)
-        local = {mid: str(p) for mid, p in zip(spec.media_ids, paths, strict=True)}
-        table.sources = [local[s] for s in table.sources]
+        # only the media a pick comes from are read again (a dataset of many files, few picks)
+        picked = {table.sources[int(r)] for r in selection.indices}
+        needed = [m for m in spec.media_ids if m in picked]
+        paths = fetch_media(ctx.store, tenant, needed, Path(tmp), ctx.records)
+        local = {mid: str(p) for mid, p in zip(needed, paths, strict=True)}
+        table.sources = [local.get(s, s) for s in table.sources]
         picks, _ = export_selection(
             ctx.store,
             keys.result,

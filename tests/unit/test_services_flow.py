@@ -191,3 +191,48 @@ def test_normalization_batches_spread_over_two_workers_with_the_cli_picks(
     assert ctx.records is not None  # the records' stage progress counts batches
     progress = ctx.records.stages("default", job_id)["normalization"]
     assert progress.total == n_batches and 1 <= progress.done <= n_batches, progress
+
+
+def test_export_reads_again_only_the_media_picks_come_from(tmp_path: Path) -> None:
+    """The export's second decoding pass downloads the media of the picks only: the same file
+    twice, k=1 — the pick comes from one copy, so the other is fetched once (by ingest), the
+    picked one twice (ingest, export); the pick and its frame are ``farpoint select``'s."""
+    fetched: list[str] = []
+
+    class CountingStore(LocalStore):
+        def get_file(self, key: str, path: str | Path) -> Path:
+            fetched.append(key)
+            return super().get_file(key, path)
+
+    ctx = ServiceContext(
+        settings=Settings(cache_dir=tmp_path / "cache", security=NO_AUTH),
+        store=CountingStore(tmp_path / "store"),
+        bus=MemoryBus(default_partitions=4),
+        max_upload_bytes=5 * 1024 * 1024,
+    )
+    video = bikes_small()
+    loops = start_workers(ctx)
+    try:
+        with TestClient(create_app(ctx)) as client:
+            a, b = upload(client, video), upload(client, video)
+            r = client.post("/v1/jobs", json={"media_ids": [a, b], "k": 1, **SETTINGS})
+            job_id = r.json()["id"]
+            assert wait_done(client, job_id)["status"] == "succeeded"
+            items = client.get(f"/v1/jobs/{job_id}/result").json()["items"]
+    finally:
+        stop_workers(loops)
+    copy = tmp_path / "copy.mp4"
+    copy.write_bytes(video.read_bytes())
+    ref = select([video, copy], 1, frames=False, report=False, **SETTINGS)
+    which = {str(video): a, str(copy): b}
+    assert [(i["media_id"], i["frame_index"]) for i in items] == [
+        (which[p.source], p.frame_index) for p in ref.picks
+    ]
+    assert items[0]["url"]
+    picked = items[0]["media_id"]
+    other = b if picked == a else a
+    originals = [k for k in fetched if k.endswith("/original")]
+    assert sorted(originals) == sorted(
+        [f"tenants/default/media/{picked}/original"] * 2
+        + [f"tenants/default/media/{other}/original"]
+    )
