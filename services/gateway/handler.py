@@ -14,6 +14,7 @@ parse, authorize and call these), so a records database can take over one functi
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -23,7 +24,7 @@ from farpoint.errors import FarpointError, InputError, NotFoundError, TransientE
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys, MediaKeys, ModelKeys, check_id, tenant_root
-from farpoint.jobs.spec import SelectionSpec, TrainSpec
+from farpoint.jobs.spec import AutoPicks, SelectionSpec, TrainSpec
 from farpoint.jobs.state import (
     JobState,
     MediaInfo,
@@ -50,6 +51,19 @@ class ResultNotReady(FarpointError):
 
 
 # -- media ---------------------------------------------------------------------------------------
+class _Sha256Reader:
+    """A stream that hashes what is read through it (an upload's content id, for free)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.hash = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.raw.read(n)
+        self.hash.update(chunk)
+        return chunk
+
+
 def upload_media(
     ctx: ServiceContext,
     tenant: str,
@@ -57,13 +71,19 @@ def upload_media(
     filename: str | None,
     limits: SecuritySettings,
     declared_size: int | None = None,
+    dataset_id: str | None = None,
 ) -> MediaInfo:
-    """Stream an upload into the store through the upload guard; return its record."""
+    """Stream an upload into the store through the upload guard; return its record. With
+    ``dataset_id`` (checked before a byte is stored) the medium joins that dataset, which may
+    start its automatic picks (:func:`add_dataset_media`)."""
+    if dataset_id is not None:
+        get_dataset(ctx, tenant, dataset_id)
     guarded = guard_upload(stream, limits, declared_size)
     mt = guarded.media
     media_id = new_id()
     keys = MediaKeys(tenant, media_id)
-    size = ctx.store.put_stream(keys.original, guarded.stream, -1, mt.mime)
+    hashed = _Sha256Reader(guarded.stream)
+    size = ctx.store.put_stream(keys.original, hashed, -1, mt.mime)  # type: ignore[arg-type]
     info = MediaInfo(
         id=media_id,
         filename=(filename or f"{media_id}{mt.ext}")[:255],
@@ -73,9 +93,12 @@ def upload_media(
         content_type=mt.mime,
         created_ms=now_ms(),
         tenant=tenant,
+        sha256=hashed.hash.hexdigest(),
     )
     put_media_info(ctx.store, info, ctx.records)
     log.info("media %s uploaded (%s, %d bytes)", media_id, mt.kind, size)
+    if dataset_id is not None:
+        add_dataset_media(ctx, tenant, dataset_id, [media_id], limits)
     return info
 
 
@@ -172,14 +195,22 @@ def _announce(ctx: ServiceContext, state: JobState, job_id: str, topic: str, bod
 
 
 def create_selection_job(
-    ctx: ServiceContext, tenant: str, spec: SelectionSpec, limits: SecuritySettings
+    ctx: ServiceContext,
+    tenant: str,
+    spec: SelectionSpec,
+    limits: SecuritySettings,
+    *,
+    job_id: str | None = None,
+    trigger: dict[str, Any] | None = None,
 ) -> str:
-    """Check k and the tenant's quota, then the media and model; record and announce the job."""
+    """Check k and the tenant's quota, then the media and model; record and announce the job
+    (``job_id`` and ``trigger``: a job the gateway submits itself, see :func:`auto_picks`)."""
     check_k(spec.k, limits)
     if ctx.records is None:  # else create() claims the slot atomically in the records
         enforce_job_quota(ctx.store, tenant, limits)
     for mid in spec.media_ids:
         get_media_info(ctx.store, tenant, mid, ctx.records)  # NotFoundError("unknown media ...")
+    spec.check_candidates()
     if spec.embedder in NEEDS_MODEL and not spec.model:
         raise InputError(f"embedder {spec.embedder!r} needs a model (train one first)")
     if spec.model and not model_exists(ctx.store, tenant, spec.model):
@@ -189,7 +220,13 @@ def create_selection_job(
 
         get_dataset(ctx.store, tenant, spec.dataset_id, ctx.records)  # NotFoundError: 404
     state = ctx.jobs(tenant)
-    job_id = state.create("select", spec.model_dump(), max_active=limits.max_concurrent_jobs)
+    job_id = state.create(
+        "select",
+        spec.model_dump(),
+        job_id=job_id,
+        max_active=limits.max_concurrent_jobs,
+        trigger=trigger,
+    )
     _announce(ctx, state, job_id, ctx.topics.job_requested, pb.JobRequested(spec=spec.to_proto()))
     return job_id
 
@@ -307,11 +344,25 @@ def job_export(
 
 # -- datasets and retention ----------------------------------------------------------------------
 def create_dataset(
-    ctx: ServiceContext, tenant: str, name: str, media_ids: list[str]
+    ctx: ServiceContext,
+    tenant: str,
+    name: str,
+    media_ids: list[str],
+    limits: SecuritySettings,
+    auto: AutoPicks | None = None,
 ) -> dict[str, Any]:
+    """A new dataset (by name: the existing one), its automatic picks set when given, then the
+    media added (which may start those picks)."""
     from farpoint.jobs import datasets
 
-    return datasets.create_dataset(ctx.store, tenant, name, media_ids, ctx.records)
+    data = datasets.create_dataset(ctx.store, tenant, name, (), ctx.records)
+    if auto is not None:
+        data = datasets.set_auto(ctx.store, tenant, data["id"], auto, ctx.records)
+    if not media_ids:
+        return data
+    data, added = datasets.add_media_new(ctx.store, tenant, data["id"], media_ids, ctx.records)
+    auto_picks(ctx, tenant, data, added, limits)
+    return data
 
 
 def list_datasets(ctx: ServiceContext, tenant: str) -> list[dict[str, Any]]:
@@ -326,16 +377,131 @@ def get_dataset(ctx: ServiceContext, tenant: str, dataset_id: str) -> dict[str, 
     return datasets.get_dataset(ctx.store, tenant, dataset_id, ctx.records)
 
 
-def add_dataset_media(
-    ctx: ServiceContext, tenant: str, dataset_id: str, media_ids: list[str]
+def update_dataset(
+    ctx: ServiceContext, tenant: str, dataset_id: str, auto: AutoPicks | None
 ) -> dict[str, Any]:
+    """Set (None: turn off) a dataset's automatic picks for the media added from now on."""
+    from farpoint.jobs import datasets
+
+    return datasets.set_auto(ctx.store, tenant, dataset_id, auto, ctx.records)
+
+
+def add_dataset_media(
+    ctx: ServiceContext,
+    tenant: str,
+    dataset_id: str,
+    media_ids: list[str],
+    limits: SecuritySettings,
+) -> dict[str, Any]:
+    """Add media to a dataset; each one new to it starts the dataset's automatic picks."""
     from farpoint.jobs import datasets
 
     datasets.get_dataset(ctx.store, tenant, dataset_id, ctx.records)
     try:  # the path's dataset exists: unknown media in the body are a bad body (422)
-        return datasets.add_media(ctx.store, tenant, dataset_id, media_ids, ctx.records)
+        data, added = datasets.add_media_new(ctx.store, tenant, dataset_id, media_ids, ctx.records)
     except NotFoundError as exc:
         raise InputError(str(exc)) from None
+    auto_picks(ctx, tenant, data, added, limits)
+    return data
+
+
+def auto_picks(
+    ctx: ServiceContext,
+    tenant: str,
+    dataset: dict[str, Any],
+    added: list[str],
+    limits: SecuritySettings,
+) -> list[str]:
+    """A dataset's automatic picks: for each medium just added (``added``: membership is
+    claimed once, so two requests never both get here for one medium) submit one selection job
+    whose candidates are that medium's frames only, selected around the dataset's labeled
+    frames and the picks of its earlier automatic jobs (their media come along as context),
+    ``k`` = the dataset's ``per_media`` (capped at the medium's frames). The job id is
+    deterministic per (dataset, content): the same clip added again finds its job. A trigger
+    the quota (or anything else) refuses is recorded as a failed job with the reason, never
+    dropped. Returns the job ids."""
+    if dataset.get("auto") is None or not added:
+        return []
+    auto = AutoPicks.model_validate(dataset["auto"])
+    return [_auto_job(ctx, tenant, dataset, auto, mid, limits) for mid in added]
+
+
+def _content_id(info: MediaInfo) -> str:
+    return f"sha256:{info.sha256}" if info.sha256 else f"id:{info.id}"
+
+
+def _earlier_picks(
+    ctx: ServiceContext, tenant: str, dataset: dict[str, Any], content: str
+) -> list[tuple[str, int]]:
+    """The picks of the dataset's automatic jobs for its other media that succeeded."""
+    from farpoint.jobs.datasets import auto_job_id
+
+    members = set(dataset["media_ids"])
+    out: list[tuple[str, int]] = []
+    seen = {content}
+    for other in dataset["media_ids"]:
+        try:
+            cid = _content_id(get_media_info(ctx.store, tenant, other, ctx.records))
+        except NotFoundError:  # deleted meanwhile
+            continue
+        if cid in seen:
+            continue
+        seen.add(cid)
+        manifest = JobKeys(tenant, auto_job_id(dataset["id"], cid)).manifest
+        if not ctx.store.exists(manifest):  # not run, not finished or failed: nothing to avoid
+            continue
+        picks = get_json(ctx.store, manifest)["picks"]
+        out += [(str(p["source"]), int(p["frame_index"])) for p in picks if p["source"] in members]
+    return out
+
+
+def _auto_job(
+    ctx: ServiceContext,
+    tenant: str,
+    dataset: dict[str, Any],
+    auto: AutoPicks,
+    media_id: str,
+    limits: SecuritySettings,
+) -> str:
+    from farpoint.jobs.datasets import auto_job_id
+    from farpoint.jobs.spec import MAX_MEDIA_PER_JOB
+
+    content = _content_id(get_media_info(ctx.store, tenant, media_id, ctx.records))
+    job_id = auto_job_id(dataset["id"], content)
+    state = ctx.jobs(tenant)
+    try:
+        state.load(job_id)
+        return job_id  # this content's picks were asked for already
+    except NotFoundError:
+        pass
+    members = set(dataset["media_ids"])
+    around = _earlier_picks(ctx, tenant, dataset, content)
+    labeled = [(str(f["media_id"]), int(f["frame_index"])) for f in dataset["labeled"]]
+    context = [m for m, _ in labeled + around if m != media_id and m in members]
+    context = list(dict.fromkeys(context))[-(MAX_MEDIA_PER_JOB - 1) :]
+    trigger = {"kind": "dataset-media", "dataset_id": dataset["id"], "media_id": media_id}
+    spec = auto.job_spec(
+        media_ids=[*context, media_id],
+        k=auto.per_media,
+        dataset_id=dataset["id"],
+        candidate_media_ids=[media_id],
+        around=[{"media_id": m, "frame_index": i} for m, i in around],
+    )
+    try:
+        create_selection_job(ctx, tenant, spec, limits, job_id=job_id, trigger=trigger)
+        log.info(
+            "dataset %s: automatic picks for media %s: job %s", dataset["id"], media_id, job_id
+        )
+    except FarpointError as exc:
+        try:
+            state.load(job_id)  # recorded, and failed when it could not be announced
+        except NotFoundError:
+            reason = f"automatic picks not started: {exc}"
+            state.create_failed("select", spec.model_dump(), job_id, "gateway", reason, trigger)
+        log.warning(
+            "dataset %s: automatic picks for media %s failed: %s", dataset["id"], media_id, exc
+        )
+    return job_id
 
 
 def mark_labeled(ctx: ServiceContext, tenant: str, dataset_id: str, job_id: str) -> dict[str, Any]:

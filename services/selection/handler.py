@@ -2,14 +2,17 @@
 
 Selection is the core's :func:`farpoint.selection.frames.select_frames` (the same call ``farpoint
 select`` makes) with the job's method, backend, seed (which draws the start point), early stop
-and constraints. A job on a dataset selects around the dataset's labeled frames: their rows'
-normalized vectors are ``labeled`` (:mod:`farpoint.jobs.datasets`).
+and constraints. A job on a dataset selects around the dataset's labeled frames (and the spec's
+``around`` frames): their rows' normalized vectors are ``labeled`` (:mod:`farpoint.jobs.datasets`).
+With ``candidate_media_ids`` only those media's rows are candidates (k capped at their count);
+the others only shaped the normalization (a dataset's automatic picks for a new medium).
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -17,7 +20,7 @@ import numpy as np
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
 from farpoint.jobs.artifacts import load_spec, read_table
-from farpoint.jobs.datasets import labeled_frames, labeled_rows
+from farpoint.jobs.datasets import candidate_rows, labeled_frames, labeled_rows, table_rows
 from farpoint.jobs.events import event_id, make_event
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import JobState, put_json
@@ -42,15 +45,20 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
     options: dict[str, Any] = spec.select_options()
     # every row's origin (one small meta per shard): constraints and time-aware methods use it
     table = read_table(ctx.store, keys)
-    labeled: np.ndarray | None = None
-    if spec.dataset_id:  # select around the dataset's labeled frames (their rows' vectors)
-        frames = labeled_frames(ctx.store, tenant, spec.dataset_id, ctx.records)
-        rows = labeled_rows(table, frames)
-        labeled = normalized[rows] if len(rows) else None
+    # select around the dataset's labeled frames and the job's own ``around`` (their rows' vectors)
+    around = [(f.media_id, f.frame_index) for f in spec.around]
+    if spec.dataset_id:
+        around += labeled_frames(ctx.store, tenant, spec.dataset_id, ctx.records)
+    rows = labeled_rows(table, around)
+    labeled = normalized[rows] if len(rows) else None
+    points, pool, k, cand = normalized, table, spec.k, None
+    if spec.candidate_media_ids is not None:  # only these media's frames may be picked
+        cand = candidate_rows(table, spec.candidate_media_ids)
+        points, pool, k = normalized[cand], table_rows(table, cand), min(spec.k, len(cand))
     selection = select_frames(
-        normalized,
-        table,
-        spec.k,
+        points,
+        pool,
+        k,
         method=spec.method,
         backend=spec.backend,
         seed=spec.seed,
@@ -58,6 +66,8 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
         min_distance=spec.min_distance,
         select_options=options,
     )
+    if cand is not None:  # back to the job's rows
+        selection = replace(selection, indices=cand[selection.indices])
     put_json(
         ctx.store,
         keys.selection,

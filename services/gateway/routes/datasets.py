@@ -10,13 +10,14 @@ from fastapi import APIRouter, Path
 from farpoint.jobs.keys import ID_MAX_LENGTH, ID_PATTERN
 from farpoint.security.responses import error_responses
 from services.gateway import handler
-from services.gateway.deps import Ctx, ReaderTenant, WriterTenant
+from services.gateway.deps import Ctx, Limits, ReaderTenant, WriterTenant
 from services.gateway.routes.common import READ, WRITE
 from services.gateway.schemas import (
     DatasetIn,
     DatasetList,
     DatasetMediaIn,
     DatasetOut,
+    DatasetPatch,
     LabeledIn,
 )
 
@@ -39,9 +40,12 @@ DatasetId = Annotated[
     status_code=201,
     responses=error_responses(*WRITE, 400, 404, 422),
 )
-def create(body: DatasetIn, ctx: Ctx, t: WriterTenant) -> DatasetOut:
-    """Create a dataset (the same name again returns it, with ``media_ids`` added)."""
-    return DatasetOut(**handler.create_dataset(ctx, t, body.name, body.media_ids))
+def create(body: DatasetIn, ctx: Ctx, t: WriterTenant, limits: Limits) -> DatasetOut:
+    """Create a dataset (the same name again returns it, with ``media_ids`` added and ``auto``
+    set when given). With ``auto``, each medium added from then on starts a selection job of
+    ``auto.per_media`` picks from its frames (listed with a ``trigger``)."""
+    data = handler.create_dataset(ctx, t, body.name, body.media_ids, limits, body.auto)
+    return DatasetOut(**data)
 
 
 @router.get("", response_model=DatasetList, responses=error_responses(*READ, 422))
@@ -61,9 +65,23 @@ def get(dataset_id: DatasetId, ctx: Ctx, t: ReaderTenant) -> DatasetOut:
     response_model=DatasetOut,
     responses=error_responses(*WRITE, 400, 404, 422),
 )
-def add_media(dataset_id: DatasetId, body: DatasetMediaIn, ctx: Ctx, t: WriterTenant) -> DatasetOut:
-    """Add the tenant's media to the dataset (404: unknown dataset; 422: an unknown medium)."""
-    return DatasetOut(**handler.add_dataset_media(ctx, t, dataset_id, body.media_ids))
+def add_media(
+    dataset_id: DatasetId, body: DatasetMediaIn, ctx: Ctx, t: WriterTenant, limits: Limits
+) -> DatasetOut:
+    """Add the tenant's media to the dataset (404: unknown dataset; 422: an unknown medium).
+    Each medium new to a dataset with automatic picks starts its selection job."""
+    return DatasetOut(**handler.add_dataset_media(ctx, t, dataset_id, body.media_ids, limits))
+
+
+@router.patch(
+    "/{dataset_id}",
+    response_model=DatasetOut,
+    responses=error_responses(*WRITE, 400, 404, 422),
+)
+def update(dataset_id: DatasetId, body: DatasetPatch, ctx: Ctx, t: WriterTenant) -> DatasetOut:
+    """Set the dataset's automatic picks (``auto``: ``per_media`` and the jobs' settings; null
+    turns them off) for the media added from now on."""
+    return DatasetOut(**handler.update_dataset(ctx, t, dataset_id, body.auto))
 
 
 @router.post(

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 
+from farpoint.jobs.keys import ID_MAX_LENGTH, ID_PATTERN
 from farpoint.security.responses import error_responses
 from services.gateway import handler
 from services.gateway.deps import Ctx, Limits, MediaId, ReaderTenant, WriterTenant
@@ -26,14 +27,27 @@ router = APIRouter(prefix="/v1/media", tags=["media"])
     "",
     response_model=MediaOut,
     status_code=201,
-    responses=error_responses(*WRITE, 400, 415, 422),
+    responses=error_responses(*WRITE, 400, 404, 415, 422),
 )
 def upload(
-    file: Annotated[UploadFile, File()], ctx: Ctx, t: WriterTenant, limits: Limits
+    file: Annotated[UploadFile, File()],
+    ctx: Ctx,
+    t: WriterTenant,
+    limits: Limits,
+    dataset_id: Annotated[
+        str | None,
+        Query(
+            pattern=ID_PATTERN,
+            min_length=1,
+            max_length=ID_MAX_LENGTH,
+            description="a dataset of the tenant's the medium joins (404 when unknown, before "
+            "anything is stored); its automatic picks, if set, start a job for it",
+        ),
+    ] = None,
 ) -> MediaOut:
     """Upload a video, image or zip/tar archive (multipart field ``file``). The type is sniffed
     from the bytes (never the name); over the size limit is 413, another type 415."""
-    info = handler.upload_media(ctx, t, file.file, file.filename, limits, file.size)
+    info = handler.upload_media(ctx, t, file.file, file.filename, limits, file.size, dataset_id)
     return MediaOut(**info.as_dict())
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from farpoint.jobs.spec import AutoPicks
 from farpoint.security.responses import ErrorDetail, ErrorOut
 
 __all__ = [
@@ -21,6 +22,7 @@ __all__ = [
     "DatasetList",
     "DatasetMediaIn",
     "DatasetOut",
+    "DatasetPatch",
     "Deleted",
     "LabeledFrame",
     "LabeledIn",
@@ -91,6 +93,11 @@ class JobOut(BaseModel):
     error: str | None
     stages: dict[str, Any]
     created_ms: int
+    trigger: dict[str, Any] | None = Field(
+        None,
+        description="what submitted the job when no request did: a dataset's automatic picks "
+        '({"kind": "dataset-media", "dataset_id", "media_id"}); null: a request',
+    )
 
 
 class JobList(BaseModel):
@@ -141,6 +148,18 @@ class DatasetIn(BaseModel):
     media_ids: list[str] = Field(
         default_factory=list, max_length=1000, description="media to add now (the tenant's)"
     )
+    auto: AutoPicks | None = Field(
+        None,
+        description="N new picks per medium added from now on (one selection job per medium, "
+        "around the labeled frames and earlier picks); null: none",
+    )
+
+
+class DatasetPatch(BaseModel):
+    """Change a dataset's settings."""
+
+    model_config = ConfigDict(extra="forbid")
+    auto: AutoPicks | None = Field(description="automatic picks per medium added; null: off")
 
 
 class DatasetMediaIn(BaseModel):
@@ -166,6 +185,11 @@ class DatasetOut(BaseModel):
     created_ms: int
     media_ids: list[str]
     labeled: list[LabeledFrame] = Field(description="frames sent for labeling")
+    auto: dict[str, Any] | None = Field(
+        None,
+        description='automatic picks per medium added: {"per_media", "spec": the settings '
+        "given (the rest are the selection job's defaults)}; null: none",
+    )
 
 
 class DatasetList(BaseModel):

@@ -10,7 +10,8 @@ is the whole state, as for jobs: one object per dataset,
     {"id", "name", "created_ms", "media_ids": [...],
      "labeled": [{"media_id", "frame_index"}, ...]}
 
-Either way every function returns that shape (the REST API's ``DatasetOut``).
+Either way every function returns that shape (the REST API's ``DatasetOut``), with ``auto``:
+the dataset's automatic picks per medium added (``{"per_media", "spec"}`` or None).
 
 A selection job that names a dataset (``SelectionSpec.dataset_id``) selects *around* its labeled
 frames: the selection stage passes the job's rows of those frames as ``labeled`` to the core's
@@ -21,6 +22,7 @@ cache (:mod:`farpoint.jobs.cache`).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +31,7 @@ import numpy as np
 from farpoint.errors import InputError, NotFoundError
 from farpoint.ingest.table import FrameTable
 from farpoint.jobs.keys import DatasetKeys, check_id, datasets_prefix
+from farpoint.jobs.spec import AutoPicks
 from farpoint.jobs.state import get_json, get_media_info, new_id, now_ms, put_json
 from farpoint.records.base import Dataset, Records
 from farpoint.store.base import Store
@@ -45,6 +48,9 @@ def _out(records: Records, ds: Dataset) -> dict[str, Any]:
         "labeled": [
             {"media_id": m, "frame_index": i} for m, i in records.labeled_frames(ds.tenant, ds.id)
         ],
+        "auto": None
+        if ds.auto_picks_per_media is None
+        else {"per_media": ds.auto_picks_per_media, "spec": dict(ds.auto_spec or {})},
     }
 
 
@@ -58,7 +64,34 @@ def get_dataset(
         data: dict[str, Any] = get_json(store, DatasetKeys(tenant, dataset_id).dataset)
     except NotFoundError:
         raise NotFoundError(f"unknown dataset {dataset_id!r}") from None
+    data.setdefault("auto", None)
     return data
+
+
+def set_auto(
+    store: Store,
+    tenant: str,
+    dataset_id: str,
+    auto: AutoPicks | None,
+    records: Records | None = None,
+) -> dict[str, Any]:
+    """Set (None: turn off) the dataset's automatic picks per medium added from now on."""
+    per_media, spec = (None, None) if auto is None else (auto.per_media, auto.settings())
+    if records is not None:
+        records.set_dataset_auto(tenant, check_id(dataset_id, "dataset id"), per_media, spec)
+        return get_dataset(store, tenant, dataset_id, records)
+    data = get_dataset(store, tenant, dataset_id)
+    data["auto"] = None if auto is None else auto.as_dict()
+    _put(store, tenant, data)
+    return data
+
+
+def auto_job_id(dataset_id: str, content: str) -> str:
+    """The one job of a dataset's automatic picks for a medium of this content (its sha256, or
+    its id when the gateway did not see its bytes): a deterministic id, so the same clip added
+    again, or a retried request, finds the job made already instead of making another."""
+    digest = hashlib.sha256(f"{dataset_id}\n{content}".encode()).hexdigest()[:40]
+    return f"auto-{digest}"
 
 
 def labeled_frames(
@@ -84,7 +117,7 @@ def list_datasets(
     if records is not None:
         return [_out(records, ds) for ds in records.list_datasets(tenant)]
     out = [
-        get_json(store, k)
+        {"auto": None, **get_json(store, k)}
         for k in store.list(datasets_prefix(tenant))
         if k.endswith("/dataset.json")
     ]
@@ -106,7 +139,14 @@ def create_dataset(
         if d["name"] == name:
             return add_media(store, tenant, d["id"], media_ids)
     dataset_id = new_id()
-    data = {"id": dataset_id, "name": name, "created_ms": now_ms(), "media_ids": [], "labeled": []}
+    data = {
+        "id": dataset_id,
+        "name": name,
+        "created_ms": now_ms(),
+        "media_ids": [],
+        "labeled": [],
+        "auto": None,
+    }
     _put(store, tenant, data)
     return add_media(store, tenant, dataset_id, media_ids)
 
@@ -193,3 +233,27 @@ def labeled_rows(table: FrameTable, labeled: Iterable[tuple[str, int]]) -> np.nd
         if (m, int(fi)) in want
     ]
     return np.asarray(rows, dtype=np.int64)
+
+
+def candidate_rows(table: FrameTable, media_ids: Iterable[str]) -> np.ndarray:
+    """The rows of a job's frame table that are frames of these media; InputError when none
+    are (the media decoded to no frame, or the quality filter dropped them all)."""
+    want = set(media_ids)
+    rows = np.asarray([r for r, m in enumerate(table.sources) if m in want], dtype=np.int64)
+    if not len(rows):
+        raise InputError(
+            f"no frame of the candidate media {sorted(want)} is left to pick from (none decoded, "
+            "or the quality filter dropped them all)"
+        )
+    return rows
+
+
+def table_rows(table: FrameTable, rows: np.ndarray) -> FrameTable:
+    """The frame table of these rows only (in their order)."""
+    pts = [table.pts_of(int(r)) for r in rows] if len(table.pts) == len(table) else []
+    return FrameTable(
+        sources=[table.sources[int(r)] for r in rows],
+        indices=[table.indices[int(r)] for r in rows],
+        timestamps=[table.timestamps[int(r)] for r in rows],
+        pts=pts,
+    )

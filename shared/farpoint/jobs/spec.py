@@ -6,6 +6,7 @@ frames.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
@@ -15,7 +16,9 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    create_model,
     field_validator,
+    model_validator,
 )
 
 from farpoint.embed.base import DEFAULT_EMBEDDER, NEEDS_MODEL
@@ -70,6 +73,14 @@ def _model_needed(schema: dict[str, Any]) -> None:
     ]
 
 
+class FrameRef(BaseModel):
+    """One frame of a medium: its id and the frame's index in it."""
+
+    model_config = ConfigDict(extra="forbid")
+    media_id: IdStr  # type: ignore[valid-type]
+    frame_index: int = Field(ge=0)
+
+
 class SelectionSpec(BaseModel):
     """A selection job: pick ``k`` frames of the given media."""
 
@@ -103,6 +114,20 @@ class SelectionSpec(BaseModel):
         description="the frame-quality filter run before selection (dark, bright, uniform, "
         'blurred and frozen frames dropped); {"enabled": false} keeps every frame',
     )
+    candidate_media_ids: list[IdStr] | None = Field(  # type: ignore[valid-type]
+        None,
+        min_length=1,
+        max_length=MAX_MEDIA_PER_JOB,
+        description="pick only frames of these media (some of media_ids; k is capped at their "
+        "frame count); the other media are context: they shape the normalization and their "
+        "labeled frames are selected around. null: every frame is a candidate",
+    )
+    around: list[FrameRef] = Field(
+        default_factory=list,
+        max_length=100_000,
+        description="frames to select around besides the dataset's labeled ones (e.g. its "
+        "earlier picks); frames not among the job's are ignored",
+    )
 
     @field_validator("media_ids")
     @classmethod
@@ -112,6 +137,14 @@ class SelectionSpec(BaseModel):
         if len(set(v)) != len(v):
             raise ValueError("media_ids has duplicates")
         return v
+
+    def check_candidates(self) -> None:
+        """NotFoundError (like an unknown medium) for a candidate medium not among media_ids."""
+        from farpoint.errors import NotFoundError
+
+        for mid in self.candidate_media_ids or ():
+            if mid not in self.media_ids:
+                raise NotFoundError(f"candidate media {mid!r} is not one of the job's media_ids")
 
     @field_validator("model")
     @classmethod
@@ -165,6 +198,81 @@ class SelectionSpec(BaseModel):
             group_quota=p.group_quota or None,
             min_gap_s=p.min_gap_s or None,
         )
+
+
+# What a dataset's automatic picks may set: every SelectionSpec field but those the trigger
+# decides (the media, k, the dataset, the candidates and what to select around). Defaults are
+# SelectionSpec's, applied when each job is made (one home).
+AUTO_DECIDED = ("media_ids", "k", "dataset_id", "candidate_media_ids", "around")
+
+
+# The settings a dataset's automatic picks may give: SelectionSpec's own fields (types, checks,
+# defaults, OpenAPI) but the decided ones, every one optional.
+AutoPickSettings = create_model(  # type: ignore[call-overload]
+    "AutoPickSettings",
+    __config__=ConfigDict(extra="forbid"),
+    __doc__="A selection job's settings but media_ids, k, dataset_id, candidate_media_ids and "
+    "around; unset ones take the selection job's defaults.",
+    **{
+        name: (f.annotation, f)
+        for name, f in SelectionSpec.model_fields.items()
+        if name not in AUTO_DECIDED
+    },
+)
+
+
+def _no_bool_as_number(given: Any, parsed: Any, path: str) -> None:
+    """ValueError where ``given`` has a boolean that validation turned into something else."""
+    if isinstance(given, bool):
+        if not isinstance(parsed, bool):
+            raise ValueError(f"{path}: expected a number, not {json.dumps(given)}")
+    elif isinstance(given, dict) and isinstance(parsed, dict):
+        for key, value in given.items():
+            _no_bool_as_number(value, parsed.get(key), f"{path}.{key}")
+
+
+class AutoPicks(BaseModel):
+    """A dataset's automatic picks: ``per_media`` new picks for each medium added to it."""
+
+    model_config = ConfigDict(extra="forbid")
+    per_media: int = Field(
+        ge=1, le=10_000, description="picks per new medium (k, capped at its frame count)"
+    )
+    spec: AutoPickSettings = Field(  # type: ignore[valid-type]
+        default_factory=AutoPickSettings,
+        description="the jobs' settings (method, embedder, normalize, ...); unset ones take "
+        "the selection job's defaults",
+    )
+
+    @field_validator("spec", mode="before")
+    @classmethod
+    def _decided(cls, v: Any) -> Any:
+        if not isinstance(v, dict):
+            return v
+        decided = sorted(set(v) & set(AUTO_DECIDED))
+        if decided:
+            raise ValueError(f"the trigger decides {', '.join(decided)}; leave them out")
+        # a setting kept for later jobs is what was asked: no true/false read as a number
+        parsed = SelectionSpec(**v, media_ids=["m"], k=1).model_dump(mode="json")
+        _no_bool_as_number(v, parsed, "spec")
+        return v
+
+    @model_validator(mode="after")
+    def _as_a_job(self) -> AutoPicks:
+        self.job_spec(media_ids=["m"], k=1)  # the checks across fields (a model when needed)
+        return self
+
+    def settings(self) -> dict[str, Any]:
+        """The settings given (JSON), without defaults: those are applied when a job is made."""
+        out: dict[str, Any] = self.spec.model_dump(mode="json", exclude_unset=True)
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"per_media": self.per_media, "spec": self.settings()}
+
+    def job_spec(self, **decided: Any) -> SelectionSpec:
+        """The selection job for one trigger (``decided``: the fields of AUTO_DECIDED)."""
+        return SelectionSpec(**self.settings(), **decided)
 
 
 class TrainSpec(BaseModel):

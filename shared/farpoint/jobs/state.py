@@ -62,6 +62,7 @@ class MediaInfo:
     created_ms: int
     tenant: str = DEFAULT_TENANT
     uri: str | None = None  # s3://... when the medium references an object instead of an upload
+    sha256: str | None = None  # of the bytes, when the gateway saw them stream by (uploads)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,12 +78,22 @@ class MediaInfo:
             created_ms=self.created_ms,
             ext=self.ext,
             uri=self.uri,
+            sha256=self.sha256,
         )
 
     @classmethod
     def from_record(cls, m: Media) -> MediaInfo:
         return cls(
-            m.id, m.filename, m.ext, m.kind, m.size, m.content_type, m.created_ms, m.tenant, m.uri
+            m.id,
+            m.filename,
+            m.ext,
+            m.kind,
+            m.size,
+            m.content_type,
+            m.created_ms,
+            m.tenant,
+            m.uri,
+            m.sha256,
         )
 
 
@@ -155,30 +166,63 @@ class JobState:
         spec: dict[str, Any],
         job_id: str | None = None,
         max_active: int | None = None,
+        trigger: dict[str, Any] | None = None,
     ) -> str:
         """Record a new job (records first: the quota claim, then ``job.json`` and its index
         marker); return its id. ``QuotaExceededError`` when the tenant's active jobs are at
-        ``max_active`` (or its own quota in the records)."""
+        ``max_active`` (or its own quota in the records). ``trigger``: what submitted the job
+        when no one asked for it (a dataset's automatic picks), shown with its status."""
         job_id = job_id or new_id()
-        keys = self.keys(job_id)
         created = now_ms()
         if self.records is not None:
             created = self.records.create_job(
                 self.tenant, kind, spec, job_id, max_active=max_active, now_ms=created
             ).created_ms
-        put_json(
-            self.store,
-            keys.job,
-            {
-                "id": job_id,
-                "kind": kind,
-                "spec": spec,
-                "created_ms": created,
-                "tenant": self.tenant,
-            },
-        )
-        self.store.put_bytes(keys.index(created), b"", "text/plain")
+        self._write_job(job_id, kind, spec, created, trigger)
         return job_id
+
+    def create_failed(
+        self,
+        kind: str,
+        spec: dict[str, Any],
+        job_id: str,
+        stage: str,
+        reason: str,
+        trigger: dict[str, Any] | None = None,
+    ) -> str:
+        """Record a job that failed before it started (a trigger the quota refused): it is
+        listed, failed with the reason, and claims no quota slot."""
+        created = now_ms()
+        if self.records is not None:
+            created = self.records.add_failed_job(
+                self.tenant, kind, spec, job_id, stage, reason
+            ).created_ms
+        self._write_job(job_id, kind, spec, created, trigger)
+        keys = self.keys(job_id)
+        if not self.store.exists(keys.failed):
+            put_json(self.store, keys.failed, {"stage": stage, "reason": reason, "at_ms": created})
+        return job_id
+
+    def _write_job(
+        self,
+        job_id: str,
+        kind: str,
+        spec: dict[str, Any],
+        created: int,
+        trigger: dict[str, Any] | None,
+    ) -> None:
+        keys = self.keys(job_id)
+        job: dict[str, Any] = {
+            "id": job_id,
+            "kind": kind,
+            "spec": spec,
+            "created_ms": created,
+            "tenant": self.tenant,
+        }
+        if trigger is not None:
+            job["trigger"] = trigger
+        put_json(self.store, keys.job, job)
+        self.store.put_bytes(keys.index(created), b"", "text/plain")
 
     def fail(self, job_id: str, stage: str, reason: str) -> bool:
         """Mark the job failed (the first end is kept); True when this call failed it.
@@ -271,6 +315,7 @@ class JobState:
             "progress": 0.0,
             "error": None,
             "stages": {},
+            "trigger": job.get("trigger"),
         }
         if job["kind"] == "train":
             done = self.stage_done(job_id, "train")
