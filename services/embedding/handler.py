@@ -22,6 +22,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from farpoint.bus.base import Message
 from farpoint.embed.base import Embedder, get_embedder
@@ -101,15 +102,45 @@ class EmbedderCache:
             return self._cache[key], digest
 
 
-def handle_shard_ready(ctx: ServiceContext, embedders: EmbedderCache, ev: pb.Event) -> None:
+class JobMemo:
+    """What a job's shards share, read once per job in this process: its spec, the frames
+    cache entry its ``cache.json`` names (immutable once written: ingest writes it before
+    announcing any shard; an absent one is looked up again) and whether ``embedder.json`` was
+    written. Saves three store round trips per shard (a cache hit costs little else)."""
+
+    def __init__(self, max_jobs: int = 256) -> None:
+        self._jobs: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()
+        self._max_jobs = max_jobs
+        self._lock = threading.Lock()
+
+    def get(self, ctx: ServiceContext, keys: JobKeys) -> dict[str, Any]:
+        memo = (keys.tenant, keys.job_id)
+        with self._lock:
+            if memo in self._jobs and self._jobs[memo]["frames"] is not None:
+                self._jobs.move_to_end(memo)
+                return self._jobs[memo]
+        frames = None
+        if ctx.store.exists(keys.cache):
+            frames = get_json(ctx.store, keys.cache)["frames"]
+        info = {"spec": load_spec(ctx.store, keys), "frames": frames, "described": False}
+        with self._lock:
+            self._jobs[memo] = info
+            while len(self._jobs) > self._max_jobs:
+                self._jobs.popitem(last=False)
+        return info
+
+
+def handle_shard_ready(
+    ctx: ServiceContext, embedders: EmbedderCache, ev: pb.Event, jobs: JobMemo | None = None
+) -> None:
     tenant, job_id = ev.job.tenant, ev.job.job_id
     keys = JobKeys(tenant, job_id)
-    spec = load_spec(ctx.store, keys)
+    job = (jobs or JobMemo()).get(ctx, keys)
+    spec, frames = job["spec"], job["frames"]
     shard = ev.shard_ready.shard
     emb, model_hash = embedders.get(tenant, spec.embedder, spec.model, job_id)
     cache: VectorsCacheKeys | None = None
-    if ctx.store.exists(keys.cache):
-        frames = get_json(ctx.store, keys.cache)["frames"]
+    if frames is not None:
         cache = VectorsCacheKeys(tenant, vectors_digest(frames, spec.embedder, model_hash))
     if cache is not None and ctx.store.exists(cache.vectors(shard)):
         copy_object(ctx.store, cache.vectors(shard), keys.vectors(shard))  # server-side
@@ -133,7 +164,9 @@ def handle_shard_ready(ctx: ServiceContext, embedders: EmbedderCache, ev: pb.Eve
         put_array(ctx.store, keys.vectors(shard), vectors)
         FRAMES.labels(SERVICE).inc(int(vectors.shape[0]))
         n_rows = int(vectors.shape[0])
-    put_json(ctx.store, keys.root + "embedder.json", emb.describe())
+    if not job["described"]:  # the same for every shard of the job: once per process
+        put_json(ctx.store, keys.root + "embedder.json", emb.describe())
+        job["described"] = True
     ctx.bus.publish(
         ctx.topics.shard_embedded,
         make_event(
@@ -148,13 +181,13 @@ def handle_shard_ready(ctx: ServiceContext, embedders: EmbedderCache, ev: pb.Eve
 
 
 def make_handler(ctx: ServiceContext) -> Callable[[Message], None]:
-    embedders = EmbedderCache(ctx)
+    embedders, jobs = EmbedderCache(ctx), JobMemo()
     return guarded(
         ctx,
         SERVICE,
         "embedding",
         ("shard_ready",),
-        lambda ev, _: handle_shard_ready(ctx, embedders, ev),
+        lambda ev, _: handle_shard_ready(ctx, embedders, ev, jobs),
     )
 
 
