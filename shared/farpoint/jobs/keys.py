@@ -3,7 +3,8 @@
 Everything a tenant owns lives under ``tenants/<tenant>/`` (the default tenant is ``default``),
 so per-tenant access control can be added later without moving data::
 
-    tenants/<t>/media/<media_id>/meta.json          what was uploaded (name, size, kind)
+    tenants/<t>/media/<media_id>/meta.json          what was uploaded (name, size, kind), only
+                                                    without a records database (else a row)
     tenants/<t>/media/<media_id>/original           the bytes as uploaded
     tenants/<t>/job-index/<created_ms>-<job_id>     empty marker: list jobs newest-last
     tenants/<t>/jobs/<job_id>/job.json              kind + spec + created time (gateway)
@@ -18,7 +19,8 @@ so per-tenant access control can be added later without moving data::
     tenants/<t>/jobs/<job_id>/result/...            frames/, manifest.json/.csv, report.html
     tenants/<t>/jobs/<job_id>/stages/<stage>.json   written after a stage published its event
     tenants/<t>/models/<name>/model.pt + meta.json  models trained by the trainer
-    tenants/<t>/datasets/<id>/dataset.json          a dataset: name, media ids, labeled frames
+    tenants/<t>/datasets/<id>/dataset.json          a dataset: name, media ids, labeled frames,
+                                                    only without a records database (else rows)
     tenants/<t>/cache/frames/<h>/...                decoded shards, content-addressed (h: media
                                                     content + decode settings), ingest.json last
     tenants/<t>/cache/vectors/<h>/<n>.npy           embeddings of shard n of frames cache <h>
