@@ -8,6 +8,10 @@ table); otherwise (vectors without times, folders of images, which ingest as one
 time 0) they are exactly :mod:`.typiclust`'s (Hacohen et al., ICML 2022, arXiv 2202.02794; the
 linear-probe tables). The labeled pool, quotas and time gaps go to the chosen method unchanged;
 ``info["auto"]`` names it. Cost: that of the chosen method plus O(n log n) for the check.
+
+A budget rule for the no-timeline case (TypiClust while ``n >= 20 k``, farthest point above) was
+tried and rejected: on balanced data past the threshold FPS is below random (docs/quality.md,
+"A budget rule for auto on images").
 """
 
 from __future__ import annotations
