@@ -103,7 +103,7 @@ def rank(cells: Sequence[dict[str, Any]], near_pp: float = 1.0) -> list[dict[str
         for s in c["summary"]:
             if s["method"] not in names:
                 names.append(s["method"])
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names:
         checks = check(cells, name, near_pp)
         if not checks:
