@@ -106,9 +106,12 @@ class Client:
         return response
 
     # -- media -----------------------------------------------------------------------------------
-    def upload(self, path: str | Path, *, presigned: bool | None = None) -> MediaOut:
+    def upload(
+        self, path: str | Path, *, presigned: bool | None = None, dataset_id: str | None = None
+    ) -> MediaOut:
         """Upload a video, image or archive; files over 64 MiB (or ``presigned=True``) are PUT
-        straight to the store through a presigned URL, then registered."""
+        straight to the store through a presigned URL, then registered. ``dataset_id``: the
+        medium joins that dataset (which may start its automatic picks)."""
         p = Path(path)
         if not p.is_file():
             from farpoint.errors import NotFoundError
@@ -117,9 +120,13 @@ class Client:
         if presigned is None:
             presigned = p.stat().st_size > PRESIGNED_ABOVE
         if not presigned:
+            params = {"dataset_id": dataset_id} if dataset_id is not None else None
             with p.open("rb") as f:
                 r = self._request(
-                    "POST", "/v1/media", files={"file": (p.name, f, "application/octet-stream")}
+                    "POST",
+                    "/v1/media",
+                    files={"file": (p.name, f, "application/octet-stream")},
+                    params=params,
                 )
             return MediaOut.model_validate(r.json())
         slot = PresignOut.model_validate(
@@ -130,7 +137,10 @@ class Client:
         if put.status_code >= 400:
             raise ApiError(put.status_code, "upload", put.text[:200])
         r = self._request("POST", f"/v1/media/{slot.id}/complete", json={"filename": p.name})
-        return MediaOut.model_validate(r.json())
+        media = MediaOut.model_validate(r.json())
+        if dataset_id is not None:
+            self.add_to_dataset(dataset_id, [media.id])
+        return media
 
     def import_media(self, uri: str) -> list[MediaOut]:
         """Reference the media at or under ``s3://bucket/prefix/`` instead of uploading them
@@ -146,10 +156,23 @@ class Client:
         return Deleted.model_validate(self._request("DELETE", f"/v1/media/{media_id}").json())
 
     # -- datasets --------------------------------------------------------------------------------
-    def create_dataset(self, name: str, media_ids: list[str] | None = None) -> DatasetOut:
-        """A dataset (the same name again returns it, with ``media_ids`` added)."""
-        body = {"name": name, "media_ids": list(media_ids or [])}
+    def create_dataset(
+        self,
+        name: str,
+        media_ids: list[str] | None = None,
+        auto: dict[str, Any] | None = None,
+    ) -> DatasetOut:
+        """A dataset (the same name again returns it, with ``media_ids`` added). ``auto``:
+        ``{"per_media": N, "spec": {...}}``, N new picks per medium added from now on."""
+        body: dict[str, Any] = {"name": name, "media_ids": list(media_ids or [])}
+        if auto is not None:
+            body["auto"] = auto
         return DatasetOut.model_validate(self._request("POST", "/v1/datasets", json=body).json())
+
+    def set_auto_picks(self, dataset_id: str, auto: dict[str, Any] | None) -> DatasetOut:
+        """Set (None: turn off) a dataset's automatic picks per medium added."""
+        r = self._request("PATCH", f"/v1/datasets/{dataset_id}", json={"auto": auto})
+        return DatasetOut.model_validate(r.json())
 
     def datasets(self) -> list[DatasetOut]:
         return DatasetList.model_validate(self._request("GET", "/v1/datasets").json()).items

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
 
+from farpoint.client import Client
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import get_json
 from farpoint.pipeline import select
@@ -43,15 +43,6 @@ def system(
         yield s
 
 
-def _upload(http: httpx.Client, path: Path, dataset_id: str) -> str:
-    with path.open("rb") as f:
-        r = http.post(
-            "/v1/media", files={"file": (path.name, f)}, params={"dataset_id": dataset_id}
-        )
-    assert r.status_code == 201, r.text
-    return str(r.json()["id"])
-
-
 def _auto_jobs(http: httpx.Client) -> list[dict]:
     items = http.get("/v1/jobs").json()["items"]
     return [j for j in items if j["trigger"] is not None]
@@ -70,13 +61,16 @@ def _wait(http: httpx.Client, job_id: str, timeout_s: float = 300) -> dict:
 
 def test_n_new_picks_per_new_clip(system: System) -> None:
     auto = {"per_media": 3, "spec": PIXELS}
-    with httpx.Client(base_url=system.gateway_url, timeout=60) as http:
-        r = http.post("/v1/datasets", json={"name": "street", "auto": auto})
-        assert r.status_code == 201, r.text
-        ds = r.json()["id"]
+    with (
+        httpx.Client(base_url=system.gateway_url, timeout=60) as http,
+        Client(system.gateway_url) as client,
+    ):
+        created = client.create_dataset("street", auto=auto)
+        assert created.auto == auto
+        ds = created.id
 
         video = bikes_small()
-        m1 = _upload(http, video, ds)
+        m1 = client.upload(video, dataset_id=ds).id
         (job,) = _auto_jobs(http)
         assert job["trigger"] == {"kind": "dataset-media", "dataset_id": ds, "media_id": m1}
         _wait(http, job["id"])
@@ -86,13 +80,13 @@ def test_n_new_picks_per_new_clip(system: System) -> None:
         assert [i["frame_index"] for i in items] == [p.frame_index for p in ref.picks]
 
         # the same clip again: it joins the dataset, no second job
-        m2 = _upload(http, video, ds)
+        m2 = client.upload(video, dataset_id=ds).id
         assert http.get(f"/v1/datasets/{ds}").json()["media_ids"] == [m1, m2]
         assert [j["id"] for j in _auto_jobs(http)] == [job["id"]]
 
         # another clip: picks of it only, around the first job's (its clip is context)
         other = opencv_gz_video("box.mp4")
-        m3 = _upload(http, other, ds)
+        m3 = client.upload(other, dataset_id=ds).id
         jobs = _auto_jobs(http)
         assert [j["id"] for j in jobs][0] == job["id"] and len(jobs) == 2
         second = jobs[1]
@@ -100,6 +94,11 @@ def test_n_new_picks_per_new_clip(system: System) -> None:
         _wait(http, second["id"])
         picks = http.get(f"/v1/jobs/{second['id']}/result").json()["items"]
         assert len(picks) == 3 and {i["media_id"] for i in picks} == {m3}
+
+        # turned off: another clip joins the dataset and starts nothing
+        assert client.set_auto_picks(ds, None).auto is None
+        client.upload(opencv_gz_video("cup.mp4"), dataset_id=ds)
+        assert len(_auto_jobs(http)) == 2
 
     store = S3Store.from_settings(system.settings().s3)
     spec = get_json(store, JobKeys("default", second["id"]).job)["spec"]
