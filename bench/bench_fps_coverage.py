@@ -7,7 +7,7 @@ and selected with the default method, k in ``--ks``; coverage = distinct segment
 picks / all segments, next to random picks (mean of 20 seeds) at the same rate. Fewer frames
 per second cost proportionally less decode-resize and embedding; this measures what they lose.
 
-    .venv/bin/python bench/bench_fps_coverage.py [--rates 10,5,2] [--ks 5,10,20]
+    .venv/bin/python bench/bench_fps_coverage.py [--rates 10,5,2] [--ks 4,8,16,32]
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 def main() -> int:
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--rates", default="10,5,2")
-    ap.add_argument("--ks", default="5,10,20")
+    ap.add_argument("--ks", default="4,8,16,32")
     ap.add_argument("--seeds", type=int, default=20)
     a = ap.parse_args()
     from farpoint.embed.base import DEFAULT_EMBEDDER
@@ -38,7 +38,7 @@ def main() -> int:
     sys.stdout.write(
         f"defaults: embedder {DEFAULT_EMBEDDER}, normalize {DEFAULT_NORMALIZE}, method "
         f"{DEFAULT_METHOD}; load {os.getloadavg()[0]:.1f}\n\n| fps | frames | segments | "
-        + " | ".join(f"k={k}: {DEFAULT_METHOD} / random" for k in ks)
+        + " | ".join(f"k={k}: {DEFAULT_METHOD} / uniform / random" for k in ks)
         + " | embed CPU s |\n|---|---|---|"
         + "---|" * len(ks)
         + "---|\n"
@@ -57,6 +57,9 @@ def main() -> int:
                 x, k, method=DEFAULT_METHOD, seed=0, times=col.times, groups=col.video
             ).indices
             ours = coverage(picks, seg, nseg)
+            uni = select_points(
+                x, k, method="uniform", seed=0, times=col.times, groups=col.video
+            ).indices
             rnd = float(
                 np.mean(
                     [
@@ -65,7 +68,9 @@ def main() -> int:
                     ]
                 )
             )
-            cells.append({"k": k, "method": ours, "random": rnd})
+            cells.append(
+                {"k": k, "method": ours, "uniform": coverage(uni, seg, nseg), "random": rnd}
+            )
         rows.append(
             {
                 "fps": rate,
@@ -77,7 +82,9 @@ def main() -> int:
         )
         sys.stdout.write(
             f"| {rate:g} | {n} | {nseg} | "
-            + " | ".join(f"{c['method']:.3f} / {c['random']:.3f}" for c in cells)
+            + " | ".join(
+                f"{c['method']:.3f} / {c['uniform']:.3f} / {c['random']:.3f}" for c in cells
+            )
             + f" | {emb_cpu:.1f} |\n"
         )
         sys.stdout.flush()

@@ -158,6 +158,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def _select_arguments(p: argparse.ArgumentParser) -> None:
     from farpoint.embed.base import DEFAULT_EMBEDDER
     from farpoint.embed.base import REGISTRY as EMBEDDERS
+    from farpoint.ingest.frame import DEFAULT_FPS, DEFAULT_WIDTH
     from farpoint.normalize import DEFAULT_NORMALIZE
 
     p.add_argument(
@@ -178,8 +179,18 @@ def _select_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--model", default=None, help="model file or s3:// URI (checkpoint/swav/autoencoder)"
     )
-    p.add_argument("--fps", type=float, default=10.0, help="frame-rate cap (default 10; 0 = all)")
-    p.add_argument("--width", type=int, default=100, help="decode width in px (default 100)")
+    p.add_argument(
+        "--fps",
+        type=float,
+        default=DEFAULT_FPS,
+        help=f"frame-rate cap (default {DEFAULT_FPS:g}; 0 = all)",
+    )
+    p.add_argument(
+        "--width",
+        type=int,
+        default=DEFAULT_WIDTH,
+        help=f"decode width in px (default {DEFAULT_WIDTH})",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu or cuda")
     p.add_argument(
         "--labeled",

@@ -25,7 +25,7 @@ from farpoint.export import Pick, write_manifest
 from farpoint.export.formats import default_url_for, parse_formats, write_exports
 from farpoint.export.manifest import build_manifest, manifest_timings
 from farpoint.export.picks import export_selection, make_picks
-from farpoint.ingest import DecodeReport, expand_inputs, iter_frames
+from farpoint.ingest import DEFAULT_FPS, DEFAULT_WIDTH, DecodeReport, expand_inputs, iter_frames
 from farpoint.ingest.prefetch import prefetch
 from farpoint.ingest.table import FrameTable, estimate_frames
 from farpoint.normalize import DEFAULT_NORMALIZE, apply_reducer, fit_reducer
@@ -65,8 +65,8 @@ def select(
     dims: int = 20,
     method: str = DEFAULT_METHOD,
     backend: str = "auto",
-    fps: float | None = 10.0,
-    width: int | None = 100,
+    fps: float | None = DEFAULT_FPS,
+    width: int | None = DEFAULT_WIDTH,
     seed: int = 0,
     labeled: Sequence[str | Path] | None = None,
     min_distance: float | None = None,

@@ -77,3 +77,36 @@ def test_covering_radius_curve_is_non_increasing_and_exact() -> None:
     y = rng.normal(size=(200, 3)).astype(np.float32)
     c = covering_radius_curve(y, rng.permutation(200)[:50])
     assert np.all(np.diff(c) <= 1e-6)
+
+
+def test_parallel_second_pass_writes_the_same_files(tmp_path: Path) -> None:
+    """Threads over contiguous slices of a video (seeking by pts) + stills: byte-identical
+    files to one thread, every pick found once, the slices cover each pick exactly once."""
+    from farpoint.export.frames import MIN_PICKS_PER_WORKER, split_for_workers
+
+    frames = list(iter_frames([bikes_small()], width=100, fps=10))
+    assert len(frames) >= 3 * MIN_PICKS_PER_WORKER
+    chosen = frames[:: max(1, len(frames) // (3 * MIN_PICKS_PER_WORKER))]
+    img = fixture_images()[1]
+
+    def picks() -> tuple[list[Pick], list[int | None]]:
+        ps = [Pick(r, f.source, f.index, f.timestamp, 1.0, r) for r, f in enumerate(chosen)]
+        ps.append(Pick(len(ps), str(img), 0, 0.0, 0.5, len(ps)))
+        return ps, [f.pts for f in chosen] + [None]
+
+    wanted = [(p.source, p.frame_index, q) for p, q in zip(*picks(), strict=True)]
+    parts = split_for_workers(wanted, 3)
+    assert len(parts) == 4  # three runs of the video, one for the still
+    assert sorted(w for part in parts for w in part) == sorted(wanted)
+    starts = [(part[0][2], part[-1][2]) for part in parts if part[0][2] is not None]
+    assert all(a[1] < b[0] for a, b in zip(starts, starts[1:], strict=False))  # type: ignore[operator]
+
+    out: dict[int, dict[str, bytes]] = {}
+    for workers in (1, 3):
+        store = LocalStore(tmp_path / f"w{workers}")
+        ps, pts = picks()
+        export_frames(store, "", ps, progress=False, pts=pts, workers=workers)
+        assert all(p.file is not None for p in ps)
+        out[workers] = {str(p.file): (store.root / str(p.file)).read_bytes() for p in ps}
+    assert len(out[1]) == len(chosen) + 1
+    assert out[1] == out[3]

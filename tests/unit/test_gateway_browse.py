@@ -20,6 +20,7 @@ from PIL import Image
 from farpoint.bus.memory import MemoryBus
 from farpoint.embed.base import REGISTRY
 from farpoint.export.formats import FORMATS
+from farpoint.ingest import DEFAULT_FPS, DEFAULT_WIDTH
 from farpoint.jobs.artifacts import read_table
 from farpoint.jobs.keys import JobKeys
 from farpoint.normalize import METHODS as NORMALIZERS
@@ -71,7 +72,7 @@ def test_options_are_the_registries(finished) -> None:  # type: ignore[no-untype
     assert opts["normalizations"] == list(NORMALIZERS)
     assert [f["name"] for f in opts["formats"]] == list(FORMATS)
     assert opts["limits"]["max_k"] == ctx.settings.security.max_k
-    assert opts["defaults"]["width"] == 100 and opts["defaults"]["fps"] == 10.0
+    assert opts["defaults"]["width"] == DEFAULT_WIDTH and opts["defaults"]["fps"] == DEFAULT_FPS
 
 
 def test_media_list_newest_first(finished) -> None:  # type: ignore[no-untyped-def]

@@ -99,7 +99,14 @@ def test_select_vectors_validation() -> None:
 def test_select_end_to_end_pixels(tmp_path: Path) -> None:
     out = tmp_path / "out"
     res = farpoint.select(
-        bikes_small(), 8, out, embedder="pixels", normalize="pca", method="fps", keep_vectors=True
+        bikes_small(),
+        8,
+        out,
+        embedder="pixels",
+        normalize="pca",
+        method="fps",
+        fps=10,
+        keep_vectors=True,
     )
     assert res.n_frames == 100 and len(res.picks) == 8
     assert res.vectors is not None and res.vectors.shape == (100, 768)
@@ -130,7 +137,9 @@ def test_select_end_to_end_pixels(tmp_path: Path) -> None:
         assert np.abs(small - thumb).mean() < 12.0
     assert res.report is not None and res.report.is_file()
     # Same seed, same picks; the API without ``out`` writes nothing and returns the same.
-    res2 = farpoint.select([bikes_small()], 8, embedder="pixels", normalize="pca", method="fps")
+    res2 = farpoint.select(
+        [bikes_small()], 8, embedder="pixels", normalize="pca", method="fps", fps=10
+    )
     assert [p.row for p in res2.picks] == [p.row for p in res.picks]
     assert res2.out is None
 

@@ -74,8 +74,8 @@ def blur(img: np.ndarray, sigma: float) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def real() -> list[np.ndarray]:
-    """The committed street video's frames at the default decode (100 px, 10 fps)."""
-    return [f.image for f in iter_frames([bikes_small()])]
+    """The committed street video's frames at 100 px, 10 fps (100 frames)."""
+    return [f.image for f in iter_frames([bikes_small()], width=100, fps=10)]
 
 
 def judge(images: list[np.ndarray], source: str = "clip.mp4", **settings: object) -> list:
@@ -343,6 +343,8 @@ def test_cli_flags_report_and_off_switch(junky: tuple, tmp_path: Path) -> None:
         "pca",
         "--width",
         "100",
+        "--fps",
+        "10",
         "--seed",
         "3",
         "-q",

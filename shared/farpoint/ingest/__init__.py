@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from farpoint.errors import DecodeError, InputError, NotFoundError
-from farpoint.ingest.frame import DecodeReport, Frame
+from farpoint.ingest.frame import DEFAULT_FPS, DEFAULT_WIDTH, DecodeReport, Frame
 from farpoint.ingest.images import (
     MEMBER_SEP,
     decode_image,
@@ -83,8 +83,8 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[Path | str]:
 def iter_frames(
     inputs: Iterable[str | Path],
     *,
-    width: int | None = 100,
-    fps: float | None = 10.0,
+    width: int | None = DEFAULT_WIDTH,
+    fps: float | None = DEFAULT_FPS,
     reports: list[DecodeReport] | None = None,
     strict: bool = False,
 ) -> Iterator[Frame]:
@@ -171,4 +171,13 @@ def reread_frames(
                 yield from iter_video_frames(source, width=width, keep=by_source[source])
 
 
-__all__ = ["DecodeReport", "Frame", "expand_inputs", "is_media", "iter_frames", "reread_frames"]
+__all__ = [
+    "DEFAULT_FPS",
+    "DEFAULT_WIDTH",
+    "DecodeReport",
+    "Frame",
+    "expand_inputs",
+    "is_media",
+    "iter_frames",
+    "reread_frames",
+]

@@ -6,6 +6,13 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+# The decode defaults of every path (CLI, Python API, job specs, the console): frames are scaled
+# to DEFAULT_WIDTH px wide (aspect kept) and at most DEFAULT_FPS frames per second are kept. 5 fps
+# (the paper: <= 10) covers as many video segments as 10 fps with the default method and halves
+# what scales with kept frames (docs/performance.md, "Sampling rate"; bench/bench_fps_coverage.py).
+DEFAULT_FPS = 5.0
+DEFAULT_WIDTH = 100
+
 
 @dataclass(frozen=True)
 class Frame:

@@ -32,7 +32,7 @@ import av
 import numpy as np
 
 from farpoint.errors import DecodeError, NotFoundError
-from farpoint.ingest.frame import DecodeReport, Frame
+from farpoint.ingest.frame import DEFAULT_FPS, DEFAULT_WIDTH, DecodeReport, Frame
 from farpoint.ingest.remote import is_remote, open_remote
 
 log = logging.getLogger(__name__)
@@ -55,8 +55,9 @@ def scaled_size(width: int, height: int, target_width: int | None) -> tuple[int,
     return int(target_width), h
 
 
-def _expected_frames(stream: av.video.stream.VideoStream, duration_s: float | None,
-                     rate: float | None) -> int | None:
+def _expected_frames(
+    stream: av.video.stream.VideoStream, duration_s: float | None, rate: float | None
+) -> int | None:
     """Frames the header promises (frame count, else duration x rate); None when unknown."""
     if stream.frames and stream.frames > 0:
         return int(stream.frames)
@@ -101,8 +102,8 @@ def _open_stream(name: str, stream: BinaryIO) -> av.container.InputContainer:
 def iter_video_frames(
     path: str | Path,
     *,
-    width: int | None = 100,
-    fps: float | None = 10.0,
+    width: int | None = DEFAULT_WIDTH,
+    fps: float | None = DEFAULT_FPS,
     keep: set[int] | None = None,
     report: DecodeReport | None = None,
 ) -> Iterator[Frame]:
@@ -192,8 +193,13 @@ def iter_video_frames(
                         if nonref:  # reference frames alone are too sparse: decode them all
                             nonref = False
                             cc.skip_frame = "DEFAULT"
-                            log.info("%s: reference frames leave %g s slots empty; decoding "
-                                     "every frame from %.2f s on", source, interval, t)
+                            log.info(
+                                "%s: reference frames leave %g s slots empty; decoding "
+                                "every frame from %.2f s on",
+                                source,
+                                interval,
+                                t,
+                            )
                     last_slot = slot
                 if out_size is None:
                     out_size = scaled_size(vf.width, vf.height, width)
@@ -246,7 +252,9 @@ def _target_frame(vf: av.VideoFrame, source: str, index: int, width: int | None)
 
 
 def _reread_linear(
-    container: av.container.InputContainer, source: str, targets: dict[int, int],
+    container: av.container.InputContainer,
+    source: str,
+    targets: dict[int, int],
     width: int | None,
 ) -> Iterator[Frame]:
     """Decode every frame from the start, keeping the targets (when seeking is unreliable)."""
@@ -298,8 +306,14 @@ def reread_video_frames(
             target = pending[i]
             want_skip = target not in full
             gap = learned or default_gap
-            if (frames is None or pos is None or pos >= target or skipping != want_skip
-                    or target - pos > gap or any(pos < k <= target for k in keys)):
+            if (
+                frames is None
+                or pos is None
+                or pos >= target
+                or skipping != want_skip
+                or target - pos > gap
+                or any(pos < k <= target for k in keys)
+            ):
                 cc.skip_frame = "NONREF" if want_skip else "DEFAULT"
                 skipping = want_skip
                 container.seek(target, backward=True, any_frame=False, stream=stream)

@@ -24,6 +24,7 @@ from pydantic import (
 from farpoint.embed.base import DEFAULT_EMBEDDER, NEEDS_MODEL
 from farpoint.embed.base import REGISTRY as EMBEDDERS
 from farpoint.events import events_pb2 as pb
+from farpoint.ingest.frame import DEFAULT_FPS, DEFAULT_WIDTH
 from farpoint.jobs.keys import ID_MAX_LENGTH, ID_PATTERN, check_id
 from farpoint.normalize import DEFAULT_NORMALIZE
 from farpoint.normalize import METHODS as NORMALIZERS
@@ -98,8 +99,8 @@ class SelectionSpec(BaseModel):
     normalize: NormalizeName = DEFAULT_NORMALIZE  # type: ignore[valid-type]
     dims: int = Field(20, ge=1, le=1024)
     seed: int = Field(0, ge=0)
-    fps: float = Field(10.0, ge=0, description="frame-rate cap; 0 = every frame")
-    width: int = Field(100, ge=0, le=8192, description="decode width; 0 = full size")
+    fps: float = Field(DEFAULT_FPS, ge=0, description="frame-rate cap; 0 = every frame")
+    width: int = Field(DEFAULT_WIDTH, ge=0, le=8192, description="decode width; 0 = full size")
     backend: BackendName = "auto"  # type: ignore[valid-type]
     min_distance: float | None = Field(None, gt=0)
     shard_size: int = Field(256, ge=1, le=100_000, description="frames per embedding shard")

@@ -233,7 +233,7 @@ def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
     while True:  # with a pool: cut until k pieces are left uncovered (or one piece per row)
         piece_of, owner = cut(u, order, starts, weights, limits, n_pieces)
         covered = np.zeros(owner.shape[0], bool)
-        if pool is not None:
+        if near is not None and hit is not None:
             at = piece_of[near[hit]]
             covered[at[at >= 0]] = True
         short = k - int((~covered).sum())
