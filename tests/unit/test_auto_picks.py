@@ -3,7 +3,7 @@ and without a records database): the setting, one job per new medium with its tr
 clip again makes no second job, a trigger the quota refuses is a failed job with the reason.
 
 No stage workers run here, so the first job stays queued and holds the tenant's only slot. The
-jobs running to their picks on the real servers: tests/e2e/test_auto_picks.py.
+jobs running to their picks on the real servers: tests/e2e/test_auto_picks_e2e.py.
 """
 
 from __future__ import annotations

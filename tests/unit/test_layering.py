@@ -72,3 +72,16 @@ def test_the_check_sees_lazy_and_from_imports(tmp_path: Path) -> None:
     src.write_text("def f():\n    from farpoint import pipeline\n    import services.gateway\n")
     found = [mod for _, mod in imports_of(src) if upward(mod)]
     assert found == ["farpoint.pipeline", "services.gateway"]
+
+
+def test_test_file_names_are_unique() -> None:
+    """pytest imports test files by basename (the test folders are not packages): two files of
+    one name in different folders stop the whole collection in a fresh checkout."""
+    tests = Path(__file__).resolve().parents[1]
+    seen: dict[str, Path] = {}
+    clashes = []
+    for path in sorted(tests.rglob("test_*.py")):
+        if path.name in seen:
+            clashes.append(f"{seen[path.name].relative_to(tests)} ~ {path.relative_to(tests)}")
+        seen.setdefault(path.name, path)
+    assert not clashes, clashes

@@ -147,11 +147,17 @@ def load_digits_png(path: str | Path = DIGITS_PNG) -> LabeledSet:
     return LabeledSet(np.ascontiguousarray(cells), labels.astype(np.int64))
 
 
-def load_digits(
-    pool_size: int = 2_000, test_per_class: int = 100, val_per_class: int = 50, seed: int = 0
+def _split(
+    name: str,
+    full: LabeledSet,
+    pool_size: int,
+    test_per_class: int,
+    val_per_class: int,
+    seed: int,
+    what: str,
 ) -> Dataset:
-    """opencv digits: per class 100 test, 50 val, up to 350 in the pool (``pool_size`` total)."""
-    full = load_digits_png()
+    """Stratified test and val splits of a labeled set; the rest (at most ``pool_size``,
+    balanced) is the pool."""
     rng = np.random.default_rng(seed)
     test_idx = _stratified(full.labels, test_per_class, rng)
     rest = np.setdiff1d(np.arange(len(full)), test_idx)
@@ -160,15 +166,27 @@ def load_digits(
     if pool_size and pool_size < pool_idx.size:
         pool_idx = pool_idx[_stratified(full.labels[pool_idx], pool_size // 10, rng)]
     return Dataset(
-        "digits",
+        name,
         full.subset(pool_idx),
         full.subset(val_idx),
         full.subset(test_idx),
         10,
-        note=(
-            f"opencv digits.png: pool {len(pool_idx)}, val {len(val_idx)}, "
-            f"test {len(test_idx)} (balanced)"
-        ),
+        note=(f"{what}: pool {len(pool_idx)}, val {len(val_idx)}, test {len(test_idx)} (balanced)"),
+    )
+
+
+def load_digits(
+    pool_size: int = 2_000, test_per_class: int = 100, val_per_class: int = 50, seed: int = 0
+) -> Dataset:
+    """opencv digits: per class 100 test, 50 val, up to 350 in the pool (``pool_size`` total)."""
+    return _split(
+        "digits",
+        load_digits_png(),
+        pool_size,
+        test_per_class,
+        val_per_class,
+        seed,
+        "opencv digits.png",
     )
 
 
@@ -185,24 +203,14 @@ def load_uci_digits(
     pool_size: int = 0, test_per_class: int = 50, val_per_class: int = 10, seed: int = 0
 ) -> Dataset:
     """UCI digits (held out): per class 50 test, 10 val, the rest (~120) in the pool."""
-    full = load_uci_digits_images()
-    rng = np.random.default_rng(seed)
-    test_idx = _stratified(full.labels, test_per_class, rng)
-    rest = np.setdiff1d(np.arange(len(full)), test_idx)
-    val_idx = rest[_stratified(full.labels[rest], val_per_class, rng)]
-    pool_idx = np.setdiff1d(rest, val_idx)
-    if pool_size and pool_size < pool_idx.size:
-        pool_idx = pool_idx[_stratified(full.labels[pool_idx], pool_size // 10, rng)]
-    return Dataset(
+    return _split(
         "uci-digits",
-        full.subset(pool_idx),
-        full.subset(val_idx),
-        full.subset(test_idx),
-        10,
-        note=(
-            f"scikit-learn UCI digits (8x8, held out): pool {len(pool_idx)}, "
-            f"val {len(val_idx)}, test {len(test_idx)} (balanced)"
-        ),
+        load_uci_digits_images(),
+        pool_size,
+        test_per_class,
+        val_per_class,
+        seed,
+        "scikit-learn UCI digits (8x8, held out)",
     )
 
 
