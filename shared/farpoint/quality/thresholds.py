@@ -25,7 +25,9 @@ class QualitySettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    enabled: bool = Field(True, description="off switch: false keeps every decoded frame")
+    enabled: bool = Field(
+        True, strict=True, description="off switch: false keeps every decoded frame"
+    )
     dark_luma: float = Field(
         40.0,
         ge=0,
