@@ -84,16 +84,16 @@ class MediaInfo:
     @classmethod
     def from_record(cls, m: Media) -> MediaInfo:
         return cls(
-            m.id,
-            m.filename,
-            m.ext,
-            m.kind,
-            m.size,
-            m.content_type,
-            m.created_ms,
-            m.tenant,
-            m.uri,
-            m.sha256,
+            id=m.id,
+            filename=m.filename,
+            ext=m.ext,
+            kind=m.kind,
+            size=m.size,
+            content_type=m.content_type,
+            created_ms=m.created_ms,
+            tenant=m.tenant,
+            uri=m.uri,
+            sha256=m.sha256,
         )
 
 
