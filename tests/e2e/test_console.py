@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -72,6 +74,17 @@ def browser() -> Iterator[object]:
             yield b
         finally:
             b.close()
+
+
+def wait_true(page: Any, expression: str, timeout_s: float) -> None:
+    """Poll ``expression`` in the page until true. Playwright's ``wait_for_function`` polls by
+    evaluating the string inside the page, which the console's CSP (no 'unsafe-eval') refuses
+    whenever the first check is false; ``page.evaluate`` runs through the DevTools protocol."""
+    deadline = time.monotonic() + timeout_s
+    while not page.evaluate(expression):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not true within {timeout_s} s: {expression}")
+        page.wait_for_timeout(100)
 
 
 def test_console_login_upload_job_picks_export(
@@ -155,9 +168,10 @@ def test_console_login_upload_job_picks_export(
     job_row.click()
     sheet = page.locator("#sheet figure")
     expect(sheet).to_have_count(K, timeout=60_000)
-    page.wait_for_function(
+    wait_true(
+        page,
         "[...document.querySelectorAll('#sheet img')].every(i => i.complete && i.naturalWidth > 0)",
-        timeout=30_000,
+        30,
     )
     widths = page.eval_on_selector_all("#sheet img", "els => els.map(e => e.naturalWidth)")
     assert len(widths) == K and min(widths) > 0
@@ -196,9 +210,11 @@ def test_console_login_upload_job_picks_export(
     page.mouse.move(box["x"] + sx, box["y"] + sy)
     expect(page.locator("#tip")).to_be_visible()
     expect(page.locator("#tip")).to_contain_text(f"#{first['rank'] + 1}")
-    page.wait_for_function(
+    wait_true(
+        page,
         "(() => { const i = document.querySelector('#tip img'); "
-        "return i && i.complete && i.naturalWidth > 0; })()"
+        "return !!(i && i.complete && i.naturalWidth > 0); })()",
+        30,
     )
     # a frame that is not a pick comes from the authenticated frames route
     frame = httpx.get(f"{base}/v1/jobs/{job_id}/frames/0", headers=auth, timeout=30)
