@@ -35,13 +35,27 @@ from pathlib import Path
 
 import numpy as np
 
-FARPOINT = ["fps", "random", "uniform", "kmeans", "typiclust", "facility", "probcover", "fps-dense"]
+FARPOINT = [
+    "fps",
+    "random",
+    "uniform",
+    "kmeans",
+    "typiclust",
+    "typiclust-fps",
+    "facility",
+    "probcover",
+    "fps-dense",
+]
 PEERS = ["sk-kmeans", "sk-minibatch", "apricot"]
 DATA = Path(os.environ.get("FARPOINT_BENCH_DATA", "/tmp/farpoint-bench"))
 
 
 def _kmeans_cost(n: float, d: float, k: float) -> float:
     return min(n, 128 * k) * k * d * 20 + n * k * d
+
+
+def _typiclust_cost(n: float, d: float, k: float) -> float:
+    return _kmeans_cost(n, d, k) + n * min(n / max(k, 1), 20_000) * d
 
 
 def _knn_cost(n: float, d: float, k: float) -> float:  # the budget-scaled graph of s rows
@@ -60,7 +74,10 @@ COST = {  # relative cost models: projections scale the method's last measured c
     "random": lambda n, d, k: n * d,
     "uniform": lambda n, d, k: n * d,
     "kmeans": _kmeans_cost,
-    "typiclust": lambda n, d, k: _kmeans_cost(n, d, k) + n * min(n / k, 20_000) * d,
+    "typiclust": _typiclust_cost,
+    "typiclust-fps": lambda n, d, k: (
+        _typiclust_cost(n, d, min(k, n // 20)) + n * d * max(0, k - n // 20)
+    ),
     "facility": _knn_cost,
     "probcover": lambda n, d, k: _knn_cost(n, d, k) + _kmeans_cost(n, d, k),
     "fps-dense": lambda n, d, k: _density_cost(n, d, k) + n * d * k,

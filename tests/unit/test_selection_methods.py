@@ -27,7 +27,17 @@ from farpoint.selection.ranked import Eligible, pick_distances
 from farpoint.selection.typiclust import typicality
 from farpoint.selection.uniform import allocate
 
-NEW = ("facility", "kmeans", "typiclust", "probcover", "uniform", "fps-dense", "timeline", "auto")
+NEW = (
+    "facility",
+    "kmeans",
+    "typiclust",
+    "typiclust-fps",
+    "probcover",
+    "uniform",
+    "fps-dense",
+    "timeline",
+    "auto",
+)
 
 
 def _blobs(n: int = 600, d: int = 8, centers: int = 6, seed: int = 0) -> np.ndarray:

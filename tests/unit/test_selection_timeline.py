@@ -165,12 +165,12 @@ def test_auto_dispatches_on_times() -> None:
     assert on.info["auto"] == "timeline" and on.info["method"] == "auto"
     np.testing.assert_array_equal(on.indices, tl.indices)
     off = select_points(x, 6, method="auto", seed=3)
-    tc = select_points(x, 6, method="typiclust", seed=3)
-    assert off.info["auto"] == "typiclust"
+    tc = select_points(x, 6, method="typiclust-fps", seed=3)
+    assert off.info["auto"] == "typiclust-fps"
     np.testing.assert_array_equal(off.indices, tc.indices)
     # a folder of images: one source per image, all at time 0 -> no timeline
     images = select_points(x, 6, method="auto", seed=3, groups=np.arange(200), times=np.zeros(200))
-    assert images.info["auto"] == "typiclust"
+    assert images.info["auto"] == "typiclust-fps"
     np.testing.assert_array_equal(images.indices, tc.indices)
     assert not has_timeline(200, np.arange(200), np.zeros(200))
     assert has_timeline(200, None, times) and not has_timeline(200, None, None)

@@ -1,17 +1,19 @@
-"""Auto: :mod:`.timeline` on video frames, :mod:`.typiclust` on image collections.
+"""Auto: :mod:`.timeline` on video frames, :mod:`.typiclust_fps` on image collections.
 
 A dispatch rule, not a new selector: the input has a timeline when ``ctx.times`` is given and at
 least one sequence (``ctx.groups``; one without them) holds two rows at different times — video
 frames as :func:`farpoint.selection.frames.select_frames` passes them. Then the picks are
 :mod:`.timeline`'s (equal-content-change pieces of each video: docs/quality.md's video coverage
 table); otherwise (vectors without times, folders of images, which ingest as one-frame sources at
-time 0) they are exactly :mod:`.typiclust`'s (Hacohen et al., ICML 2022, arXiv 2202.02794; the
-linear-probe tables). The labeled pool, quotas and time gaps go to the chosen method unchanged;
+time 0) they are exactly :mod:`.typiclust_fps`'s: TypiClust (Hacohen et al., ICML 2022, arXiv
+2202.02794) while ``k <= n / 20``, farthest point around its picks beyond (the linear-probe
+tables). The labeled pool, quotas and time gaps go to the chosen method unchanged;
 ``info["auto"]`` names it. Cost: that of the chosen method plus O(n log n) for the check.
 
-A budget rule for the no-timeline case (TypiClust while ``n >= 20 k``, farthest point above) was
-tried and rejected: on balanced data past the threshold FPS is below random (docs/quality.md,
-"A budget rule for auto on images").
+A wholesale budget switch (TypiClust while ``n >= 20 k``, farthest point for *all* picks above)
+was tried and rejected: on balanced data past the threshold FPS alone is below random;
+``typiclust-fps`` keeps the TypiClust picks and spends only the budget beyond them on coverage
+(docs/quality.md, "A budget rule for auto on images").
 """
 
 from __future__ import annotations
@@ -40,16 +42,16 @@ def has_timeline(n: int, groups: np.ndarray | None, times: np.ndarray | None) ->
 
 
 def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
-    """``k`` picks by timeline (video frames) or TypiClust (anything else)."""
+    """``k`` picks by timeline (video frames) or typiclust-fps (anything else)."""
     no_min_distance(ctx.min_distance, "auto")
     if has_timeline(x.shape[0], ctx.groups, ctx.times):
         from farpoint.selection.timeline import run as inner
 
         chosen = "timeline"
     else:
-        from farpoint.selection.typiclust import run as inner
+        from farpoint.selection.typiclust_fps import run as inner
 
-        chosen = "typiclust"
+        chosen = "typiclust-fps"
     sel = inner(x, k, ctx)
     info = {**sel.info, "method": "auto", "auto": chosen}
     return Selection(sel.indices, sel.distances, stopped_early=sel.stopped_early, info=info)

@@ -67,6 +67,7 @@ class Constraints:
         self._gstart = np.searchsorted(g[self._order], np.arange(int(g.max()) + 2))
         self._sorted_t = key[self._order]
         self._count = np.zeros(int(g.max()) + 1, np.int64)
+        self._pre_blocked = np.empty(0, np.int64)  # set by after()
 
     def subset(self, keep: np.ndarray) -> Constraints:
         """The same rules restricted to rows ``keep`` (after de-duplication)."""
@@ -78,9 +79,25 @@ class Constraints:
             min_gap_s=self.gap,
         )
 
+    def after(self, picks: np.ndarray, keep: np.ndarray) -> Constraints:
+        """The same rules over rows ``keep``, with ``picks`` (rows of the full set, made by an
+        earlier stage of one selection) already counted: their groups' quotas are used up by
+        them, and the rows they block are blocked from the start."""
+        keep = np.asarray(keep, np.int64)
+        replay = self.subset(np.arange(self.n))  # fresh counts, same rules
+        blocked = np.zeros(self.n, bool)
+        for i in np.asarray(picks, np.int64):
+            blocked[replay.on_pick(int(i))] = True
+        sub = self.subset(keep)
+        if keep.shape[0]:
+            sub._count[:] = replay._count[np.unique(self.group[keep])]
+        sub._pre_blocked = np.flatnonzero(blocked[keep]).astype(np.int64)
+        return sub
+
     def blocked_initially(self) -> np.ndarray:
-        """Points blocked before any pick (none: quotas are >= 1)."""
-        return np.empty(0, np.int64)
+        """Points blocked before any pick (none on a fresh set: quotas are >= 1; on the set of
+        :meth:`after`, the rows the earlier picks blocked)."""
+        return self._pre_blocked
 
     def on_pick(self, i: int) -> np.ndarray:
         """Record pick ``i``; return the points it makes ineligible (may repeat earlier ones)."""

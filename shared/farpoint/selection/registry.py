@@ -79,6 +79,12 @@ METHODS: dict[str, MethodInfo] = {
         "Hacohen et al., ICML 2022, arXiv 2202.02794",
         "farpoint.selection.typiclust:run",
     ),
+    "typiclust-fps": MethodInfo(
+        "typiclust-fps",
+        "typiclust while k <= rows / 20, then greedy farthest point around its picks",
+        "TypiClust (arXiv 2202.02794) + Gonzalez 1985; docs/quality.md",
+        "farpoint.selection.typiclust_fps:run",
+    ),
     "probcover": MethodInfo(
         "probcover",
         "greedy max coverage of delta-balls, delta by the pseudo-label purity rule",
@@ -105,13 +111,13 @@ METHODS: dict[str, MethodInfo] = {
     ),
     "auto": MethodInfo(
         "auto",
-        "timeline on video frames (times given), typiclust otherwise",
-        "timeline + TypiClust (arXiv 2202.02794); docs/quality.md, Defaults",
+        "timeline on video frames (times given), typiclust-fps otherwise",
+        "timeline + TypiClust (arXiv 2202.02794) + FPS; docs/quality.md, Defaults",
         "farpoint.selection.auto:run",
     ),
 }
 
-# timeline on video frames, typiclust otherwise: chosen from the linear-probe tables (typiclust)
+# timeline on video frames, typiclust-fps otherwise: chosen from the linear-probe tables
 # and the video coverage table (timeline): docs/quality.md, "Defaults"
 DEFAULT_METHOD = "auto"
 
