@@ -65,6 +65,7 @@ def job_manifest(
         quality=ingest.get("quality", {}),
         n_frames=n,
         stopped_early=bool(sel["stopped_early"]),
+        selection=sel.get("info") or {},
     )
 
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from farpoint.bus.base import Message
 from farpoint.events import events_pb2 as pb
+from farpoint.export.manifest import selection_details
 from farpoint.jobs.artifacts import load_spec, read_table
 from farpoint.jobs.datasets import candidate_rows, labeled_frames, labeled_rows, table_rows
 from farpoint.jobs.events import event_id, make_event
@@ -75,6 +76,7 @@ def handle(ctx: ServiceContext, ev: pb.Event) -> None:
             "indices": [int(i) for i in selection.indices],
             "distances": [float(d) if np.isfinite(d) else None for d in selection.distances],
             "stopped_early": bool(selection.stopped_early),
+            "info": selection_details(selection.info),
         },
     )
     ctx.bus.publish(

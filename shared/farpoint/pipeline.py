@@ -175,6 +175,7 @@ def select(
         n_frames=n,
         quality=quality.as_dict(),
         stopped_early=selection.stopped_early,
+        selection=selection.info,
     )
     result_out = None
     report_path = None

@@ -59,6 +59,8 @@ def test_job_manifest_matches_the_cli_manifest(tmp_path: Path) -> None:
     assert job["normalize"]["method"] == cli["normalize"]["method"] == "pca"
     assert job["embedder"]["name"] == cli["embedder"]["name"] == "pixels"
     assert job["version"] == cli["version"]
+    # what the selection actually ran (auto's choice, stop reason, ...) travels both ways
+    assert job["selection"] == cli["selection"] and cli["selection"]["method"]
     assert (
         job["timings"]["export_s"] > 0 and job["timings"]["total_s"] >= job["timings"]["export_s"]
     )
@@ -66,3 +68,30 @@ def test_job_manifest_matches_the_cli_manifest(tmp_path: Path) -> None:
     assert [(p["frame_index"], p["rank"]) for p in job["picks"]] == [
         (p["frame_index"], p["rank"]) for p in cli["picks"]
     ]
+
+
+def test_selection_details_keep_the_scalars_of_the_info() -> None:
+    import numpy as np
+
+    from farpoint.export.manifest import selection_details
+    from farpoint.export.picks import method_label
+
+    info = {
+        "method": "auto",
+        "auto": "typiclust-fps",
+        "typical": np.int64(28),
+        "stop_reason": "no eligible point left",
+        "dedup_rep": np.arange(5),
+        "nested": {"a": 1},
+    }
+    got = selection_details(info)
+    assert got == {
+        "method": "auto",
+        "auto": "typiclust-fps",
+        "typical": 28,
+        "stop_reason": "no eligible point left",
+    }
+    assert type(got["typical"]) is int
+    label = method_label({"settings": {"method": "auto"}, "selection": got})
+    assert label == "auto (typiclust-fps)"
+    assert method_label({"settings": {"method": "fps"}, "selection": {"method": "fps"}}) == "fps"

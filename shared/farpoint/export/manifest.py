@@ -54,13 +54,16 @@ def build_manifest(
     quality: dict[str, Any] | None = None,
     timings: Mapping[str, float] | None = None,
     job_id: str | None = None,
+    selection: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The manifest's body (everything but the picks): the one builder ``farpoint select`` and
     the export service both call, so a job's manifest and the CLI's hold the same fields.
 
     ``fps``/``width`` of 0 mean "every frame"/"full size" and are written as ``None``; of
     ``select_options`` (group quota, minimum gap, dedup, ...) the scalar ones are recorded;
-    ``timings`` are seconds (rounded to ms); ``labeled`` names the already-labeled inputs.
+    ``timings`` are seconds (rounded to ms); ``labeled`` names the already-labeled inputs;
+    ``selection`` is the selection's ``info`` (what ``auto`` ran, the stop reason, ...: the
+    scalars kept, :func:`selection_details`).
     """
     manifest: dict[str, Any] = {
         "settings": {
@@ -81,11 +84,24 @@ def build_manifest(
         "n_frames": n_frames,
         "quality": quality or {},
         "stopped_early": bool(stopped_early),
+        "selection": selection_details(selection or {}),
         "timings": manifest_timings(timings or {}),
     }
     if job_id is not None:
         manifest = {"job_id": job_id, **manifest}
     return manifest
+
+
+def selection_details(info: Mapping[str, Any]) -> dict[str, Any]:
+    """The JSON scalars of a selection's ``info`` (method, what ``auto`` ran, ``typical``,
+    ``stop_reason``, ...); per-row arrays such as ``dedup_rep`` are left out."""
+    out: dict[str, Any] = {}
+    for key, v in info.items():
+        if isinstance(v, np.generic):
+            v = v.item()
+        if isinstance(v, str | bool | int | float) or v is None:
+            out[str(key)] = v
+    return out
 
 
 def manifest_timings(timings: Mapping[str, float]) -> dict[str, float]:

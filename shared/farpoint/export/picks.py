@@ -32,6 +32,13 @@ def make_picks(table: FrameTable, selection: Selection) -> list[Pick]:
     return picks
 
 
+def method_label(manifest: dict[str, Any]) -> str | None:
+    """The method as the report shows it: ``auto (typiclust-fps)`` when ``auto`` chose."""
+    method = manifest.get("settings", {}).get("method")
+    chosen = manifest.get("selection", {}).get("auto")
+    return f"{method} ({chosen})" if chosen else method
+
+
 def export_selection(
     store: Store,
     prefix: str,
@@ -58,7 +65,7 @@ def export_selection(
             "frames picked": len(picks),
             "embedder": manifest.get("embedder", {}).get("name"),
             "normalization": manifest.get("normalize", {}).get("method"),
-            "method": manifest.get("settings", {}).get("method"),
+            "method": method_label(manifest),
             "sources": len(set(table.sources)),
         }
         report_key = write_report(
