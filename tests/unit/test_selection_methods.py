@@ -355,3 +355,18 @@ def test_cli_select_vectors_reaches_the_new_methods(tmp_path: Path) -> None:
     )
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert bad.stderr.strip().splitlines()[-1].startswith("farpoint: error: ")
+
+
+def test_kmeans_restarts_keep_the_best_run_within_the_work_budget() -> None:
+    from farpoint.selection.clusters import RESTARTS, affordable_restarts
+
+    x = _blobs(1500, 8, centers=20, seed=3)
+    for seed in range(4):
+        one = kmeans(x, 15, seed=seed)
+        best = kmeans(x, 15, seed=seed, restarts=RESTARTS)
+        assert float(best.sq.sum()) <= float(one.sq.sum()) + 1e-3
+    assert affordable_restarts(2000, 10, 20) == RESTARTS  # the eval's pools: 10 runs
+    assert affordable_restarts(10**6, 1000, 128) == 1  # 1e6 x 128, k = 1000: one run, as before
+    assert 1 < affordable_restarts(10**5, 100, 128) < RESTARTS
+    sel = select_points(_blobs(400), 10, method="typiclust", seed=0)
+    assert sel.info["kmeans_restarts"] == RESTARTS
