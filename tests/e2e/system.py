@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 
 from farpoint.settings import S3Settings, Settings
 from tests.settings_env import settings_with_env
@@ -242,6 +243,25 @@ def running_system(
     finally:
         sysm.stop()
         drop_bucket(sysm.settings().s3, sysm.bucket)
+
+
+@contextmanager
+def system_on_infra(
+    request: pytest.FixtureRequest,
+    name: str,
+    configure: Callable[[System], None] | None = None,
+    *,
+    database: bool = False,
+) -> Iterator[System]:
+    """:func:`running_system` on the session's real servers, in a fresh folder ``name``: the
+    fixtures of Kafka and S3 (and, with ``database``, of the records' PostgreSQL) are requested
+    first, so a missing server fails (or, outside ``make test``, skips) before anything starts."""
+    for fixture in ("kafka_settings", "s3_settings", *(("database_url",) if database else ())):
+        request.getfixturevalue(fixture)
+    settings: Settings = request.getfixturevalue("infra_settings")
+    workdir = request.getfixturevalue("tmp_path_factory").mktemp(name)
+    with running_system(settings, workdir, configure) as sysm:
+        yield sysm
 
 
 def drop_bucket(s3: S3Settings, bucket: str) -> None:

@@ -19,10 +19,9 @@ from farpoint.client import Client
 from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.state import get_json
 from farpoint.pipeline import select
-from farpoint.settings import Settings
 from farpoint.store import S3Store
 from tests.data import bikes_small, opencv_gz_video
-from tests.e2e.system import System, running_system
+from tests.e2e.system import System, system_on_infra
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -30,16 +29,10 @@ PIXELS = dict(embedder="pixels", normalize="pca", fps=5.0, width=64, seed=2, met
 
 
 @pytest.fixture(scope="module")
-def system(
-    infra_settings: Settings,
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
-) -> Iterator[System]:
-    request.getfixturevalue("kafka_settings")
-    request.getfixturevalue("s3_settings")
-    request.getfixturevalue("database_url")  # the records on the real PostgreSQL
-    with running_system(infra_settings, tmp_path_factory.mktemp("auto-picks")) as s:
-        assert s.database is not None  # a database of the stack's own
+def system(request: pytest.FixtureRequest) -> Iterator[System]:
+    # the records on the real PostgreSQL: a database of the stack's own
+    with system_on_infra(request, "auto-picks", database=True) as s:
+        assert s.database is not None
         yield s
 
 

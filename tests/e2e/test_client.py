@@ -21,9 +21,8 @@ from farpoint.client import ApiError, Client, JobFailedError
 from farpoint.errors import InputError
 from farpoint.jobs.api import JobOut, ResultOut
 from farpoint.pipeline import select
-from farpoint.settings import Settings
 from tests.data import bikes_small, opencv_sample
-from tests.e2e.system import System, running_system
+from tests.e2e.system import System, system_on_infra
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -31,22 +30,13 @@ PIXELS = dict(embedder="pixels", normalize="pca", fps=5.0, width=64, seed=2)
 
 
 @pytest.fixture(scope="module")
-def system(
-    infra_settings: Settings,
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
-) -> Iterator[System]:
-    request.getfixturevalue("kafka_settings")
-    request.getfixturevalue("s3_settings")
-
+def system(request: pytest.FixtureRequest) -> Iterator[System]:
     def bucket_inputs(sysm: System) -> None:
         # media may reference the system's own bucket under the tenant's folder ("default")
         prefixes = [f"s3://{sysm.bucket}/{{tenant}}/"]
         sysm.env["FARPOINT_SECURITY__INPUT_PREFIXES"] = json.dumps(prefixes)
 
-    with running_system(
-        infra_settings, tmp_path_factory.mktemp("client-system"), bucket_inputs
-    ) as s:
+    with system_on_infra(request, "client-system", bucket_inputs) as s:
         yield s
 
 

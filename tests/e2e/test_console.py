@@ -25,10 +25,9 @@ import httpx
 import pytest
 
 from farpoint.auth import KeyRegistry
-from farpoint.settings import Settings
 from farpoint.store import S3Store
 from tests.data import bikes_small
-from tests.e2e.system import ROOT, STAGES, System, running_system
+from tests.e2e.system import ROOT, STAGES, System, system_on_infra
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -47,18 +46,11 @@ K = 12
 
 
 @pytest.fixture(scope="module")
-def system(
-    infra_settings: Settings,
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
-) -> Iterator[System]:
-    request.getfixturevalue("kafka_settings")
-    request.getfixturevalue("s3_settings")
-
+def system(request: pytest.FixtureRequest) -> Iterator[System]:
     def keys_on(sysm: System) -> None:
         sysm.env["FARPOINT_SECURITY__AUTH_ENABLED"] = "true"  # the console signs in with a key
 
-    with running_system(infra_settings, tmp_path_factory.mktemp("console-system"), keys_on) as s:
+    with system_on_infra(request, "console-system", keys_on) as s:
         yield s
 
 

