@@ -80,8 +80,10 @@ COST = {  # relative cost models: projections scale the method's last measured c
     "uniform": lambda n, d, k: n * d,
     "kmeans": _kmeans_cost,
     "typiclust": _typiclust_cost,
-    "typiclust-fps": lambda n, d, k: (
-        _typiclust_cost(n, d, min(k, n // 20)) + n * d * max(0, k - n // 20)
+    "typiclust-fps": lambda n, d, k: (  # + the near-copy test (farpoint.selection.copies)
+        _typiclust_cost(n, d, min(k, n // 20))
+        + n * d * max(0, k - n // 20)
+        + n * (n if n <= 4096 else 1024) * d
     ),
     "facility": _knn_cost,
     "probcover": lambda n, d, k: _knn_cost(n, d, k) + _kmeans_cost(n, d, k),

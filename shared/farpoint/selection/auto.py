@@ -6,9 +6,10 @@ frames as :func:`farpoint.selection.frames.select_frames` passes them. Then the 
 :mod:`.timeline`'s (equal-content-change pieces of each video: docs/quality.md's video coverage
 table); otherwise (vectors without times, folders of images, which ingest as one-frame sources at
 time 0) they are exactly :mod:`.typiclust_fps`'s: TypiClust (Hacohen et al., ICML 2022, arXiv
-2202.02794) while ``k <= n / 20``, farthest point around its picks beyond (the linear-probe
-tables). The labeled pool, quotas and time gaps go to the chosen method unchanged;
-``info["auto"]`` names it. Cost: that of the chosen method plus O(n log n) for the check.
+2202.02794) while ``k <= n / 20`` (``n``: distinct rows, near-copies not counted:
+:mod:`.copies`), farthest point around its picks beyond (the linear-probe tables). The
+labeled pool, quotas and time gaps go to the chosen method unchanged; ``info["auto"]`` names it.
+Cost: that of the chosen method plus O(n log n) for the check.
 
 A wholesale budget switch (TypiClust while ``n >= 20 k``, farthest point for *all* picks above)
 was tried and rejected: on balanced data past the threshold FPS alone is below random;

@@ -81,7 +81,8 @@ METHODS: dict[str, MethodInfo] = {
     ),
     "typiclust-fps": MethodInfo(
         "typiclust-fps",
-        "typiclust while k <= rows / 20, then greedy farthest point around its picks",
+        "typiclust while k <= distinct rows / 20 (near-copies not counted), then greedy farthest "
+        "point around its picks",
         "TypiClust (arXiv 2202.02794) + Gonzalez 1985; docs/quality.md",
         "farpoint.selection.typiclust_fps:run",
     ),

@@ -7,14 +7,21 @@ linear-probe tables (docs/quality.md) show where that bites: on long-tailed pool
 per class (k = 9-18 % of the rows) k-means spends its clusters on the head classes and TypiClust
 falls to random, while farthest point (Gonzalez 1985) reaches the tail.
 
-So the budget is split at TypiClust's own constant, with no new parameter: the first
+So the budget is split at TypiClust's own constant: the first
 ``m = min(k, (n + |L|) // KNN - |L|)`` picks are TypiClust's (while every cluster can hold ``KNN``
 rows: exactly :mod:`.typiclust`'s picks for the same seed when ``k <= m``), the other ``k - m``
 are greedy farthest point (:mod:`.fps`, any backend) over the rows not yet picked, around the
 labeled pool *and* the TypiClust picks: coverage spent only where the representatives left gaps.
 Quotas and time gaps hold across both stages (the FPS stage starts with the TypiClust picks
 counted: :meth:`~farpoint.selection.constraints.Constraints.after`). ``info["typical"]`` is
-``m``. Cost: TypiClust's for ``m`` picks + FPS's for ``k - m``.
+``m``.
+
+``n`` counts *distinct* rows: in a pool where at least a fifth of the rows are near-copies of
+another row (:mod:`.copies`: bursts, video-like scenes), the copies do not count towards the
+regime (``info["distinct_rows"]``, ``info["near_copy_share"]``); elsewhere every row does (the
+rule changes nothing on pools without repeats). Measured in docs/quality.md ("A duplicate-density
+rule"). Cost: TypiClust's for ``m`` picks + FPS's for ``k - m`` + the near-copy test
+(O(min(n, 1024) n d)).
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import dataclasses
 
 import numpy as np
 
-from farpoint.selection import fps, typiclust
+from farpoint.selection import copies, fps, typiclust
 from farpoint.selection.base import Selection
 from farpoint.selection.ranked import finish, labeled_pool, no_min_distance
 from farpoint.selection.registry import MethodContext
@@ -40,7 +47,9 @@ def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
     n = x.shape[0]
     pool = labeled_pool(ctx.labeled, x.shape[1])
     n_pool = 0 if pool is None else pool.shape[0]
-    m = typical_budget(n, k, n_pool)
+    distinct, share = copies.distinct_rows(x, seed=0)
+    m = typical_budget(distinct, k, n_pool)
+    counted = {"distinct_rows": distinct, "near_copy_share": round(share, 4)}
     first = np.empty(0, np.int64)
     reason = ""
     if m > 0:
@@ -48,7 +57,7 @@ def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
         first = sel.indices
         reason = str(sel.info.get("stop_reason", ""))
         if m == k:
-            info = {**sel.info, "method": "typiclust-fps", "typical": m}
+            info = {**sel.info, "method": "typiclust-fps", "typical": m, **counted}
             return Selection(sel.indices, sel.distances, sel.stopped_early, info)
     rest = np.setdiff1d(np.arange(n, dtype=np.int64), first)
     around = [a for a in (pool, x[first] if first.shape[0] else None) if a is not None]
@@ -69,4 +78,4 @@ def run(x: np.ndarray, k: int, ctx: MethodContext) -> Selection:
     picks = np.concatenate([first, more])
     if picks.shape[0] == k:
         reason = ""
-    return finish(x, picks, k, pool, "typiclust-fps", reason, typical=m)
+    return finish(x, picks, k, pool, "typiclust-fps", reason, typical=m, **counted)
