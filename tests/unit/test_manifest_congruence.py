@@ -95,3 +95,13 @@ def test_selection_details_keep_the_scalars_of_the_info() -> None:
     label = method_label({"settings": {"method": "auto"}, "selection": got})
     assert label == "auto (typiclust-fps)"
     assert method_label({"settings": {"method": "fps"}, "selection": {"method": "fps"}}) == "fps"
+
+
+def test_near_copy_label_reads_the_selection() -> None:
+    from farpoint.export.picks import near_copy_label
+
+    many = {"selection": {"near_copy_share": 0.3753, "distinct_rows": 1360}}
+    assert near_copy_label(many) == "38 % of the rows; 1,360 rows counted as distinct"
+    few = {"selection": {"near_copy_share": 0.043, "distinct_rows": 2000}}
+    assert near_copy_label(few) == "4 % of the rows"  # below the floor: every row counted
+    assert near_copy_label({"selection": {"method": "fps"}}) is None
