@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from farpoint.selection.faiss_threads import faiss_threads
+from farpoint.selection.typiclust import KNN  # TypiClust's neighbourhood: the regime's unit
 
-KNN = 20  # TypiClust's neighbourhood (farpoint.selection.typiclust.KNN)
 RATIO = 0.4  # d_1 < RATIO * d_KNN: a near-copy
 SHARE = 0.2  # a pool with at least this share of near-copies counts distinct rows only
 ALL_ROWS = 4096  # every row is tested up to this many rows
