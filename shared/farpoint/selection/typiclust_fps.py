@@ -21,7 +21,7 @@ another row (:mod:`.copies`: bursts, video-like scenes), the copies do not count
 regime (``info["distinct_rows"]``, ``info["near_copy_share"]``); elsewhere every row does (the
 rule changes nothing on pools without repeats). Measured in docs/quality.md ("A duplicate-density
 rule"). Cost: TypiClust's for ``m`` picks + FPS's for ``k - m`` + the near-copy test
-(O(min(n, 1024) n d)).
+(O(n^2 d) up to 4,096 rows, O(1024 n d) above).
 """
 
 from __future__ import annotations
