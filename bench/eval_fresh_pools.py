@@ -21,17 +21,12 @@ and the per-iteration accuracies (``--out``, .md + .json).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-from pathlib import Path
 
 import numpy as np
+import probe_pools
 from threadpoolctl import threadpool_limits
 
-from farpoint.eval.data import load_dataset
-from farpoint.eval.derive import derive
-from farpoint.eval.features import EmbedderSpec, embed_images, normalized
-from farpoint.eval.linear import FrozenFeatures, LinearProbeConfig, train_linear_probe
 from farpoint.eval.stats import paired_compare
 from farpoint.selection import copies, random_select, select_points
 
@@ -47,82 +42,58 @@ def _rows_counted(x: np.ndarray, k: int, seed: int) -> np.ndarray:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--datasets", default="fashion-mnist,digits")
     ap.add_argument("--seeds", default="1,2", help="pool / scene seeds (0 is the grid's)")
-    ap.add_argument("--settings", default="redundant,redundant-shift")
-    ap.add_argument("--budgets", default="1,2,5,10", help="labels per class")
-    ap.add_argument("--iterations", type=int, default=50)
-    ap.add_argument("--pool-size", type=int, default=2000)
-    ap.add_argument("--out", default="fresh-pools.md")
+    probe_pools.add_arguments(ap, out="fresh-pools.md")
     a = ap.parse_args()
-    spec = EmbedderSpec("imagenet", None)
-    probe = LinearProbeConfig()
     cells = []
     with threadpool_limits(1):
-        for dname in a.datasets.split(","):
-            for dseed in (int(s) for s in a.seeds.split(",")):
-                ds = load_dataset(dname, pool_size=a.pool_size, seed=dseed)
-                test = embed_images(ds.test.images, spec, "cpu")
-                for setting in a.settings.split(","):
-                    der = derive(ds.pool, setting, seed=dseed)
-                    emb = embed_images(der.pool.images, spec, "cpu")
-                    x = normalized(emb, "pca")
-                    feats = FrozenFeatures.standardize(emb, test)
-                    distinct, share = copies.distinct_rows(x)
-                    for per in (int(b) for b in a.budgets.split(",")):
-                        k = per * ds.n_classes
-                        acc: dict[str, list[float]] = {"random": [], "new": [], "old": []}
-                        same = True
-                        for i in range(a.iterations):
-                            new = select_points(x, k, method="typiclust-fps", seed=i).indices
-                            old = _rows_counted(x, k, i)
-                            one = np.array_equal(np.sort(new), np.sort(old))
-                            same = same and one
-                            picks = {"random": random_select(x.shape[0], k, seed=i).indices}
-                            picks["new"] = new
-                            if not one:
-                                picks["old"] = old
-                            for name, idx in picks.items():
-                                a_, _ = train_linear_probe(
-                                    feats.pool[idx],
-                                    der.pool.labels[idx],
-                                    feats.test,
-                                    ds.test.labels,
-                                    n_classes=ds.n_classes,
-                                    seed=i,
-                                    config=probe,
-                                )
-                                acc[name].append(a_)
-                            if one:  # the same picks: the same accuracy
-                                acc["old"].append(acc["new"][-1])
-                        r = np.array(acc["random"])
-                        cmp = paired_compare(np.array(acc["new"]), np.array(acc["old"]))
-                        cell = {
-                            "dataset": dname,
-                            "seed": dseed,
-                            "setting": setting,
-                            "k": k,
-                            "per_class": per,
-                            "rows": int(x.shape[0]),
-                            "near_copy_share": share,
-                            "distinct_rows": distinct,
-                            "identical_picks": bool(same),
-                            "gain_new": float((np.array(acc["new"]) - r).mean() * 100),
-                            "gain_old": float((np.array(acc["old"]) - r).mean() * 100),
-                            "diff": cmp.diff_mean * 100,
-                            "t_p": cmp.t_pvalue,
-                            "wilcoxon_p": cmp.wilcoxon_pvalue,
-                            "accuracies": acc,
-                        }
-                        cells.append(cell)
-                        sys.stdout.write(
-                            f"{dname}@{dseed} / {setting} / {per} per class: share {share:.2f}, "
-                            f"new {cell['gain_new']:+.2f} old {cell['gain_old']:+.2f} pp vs random"
-                            f" (p {cmp.t_pvalue:.2g} / {cmp.wilcoxon_pvalue:.2g})\n"
-                        )
-                        sys.stdout.flush()
-    out = Path(a.out)
-    out.with_suffix(".json").write_text(json.dumps({"args": vars(a), "cells": cells}, indent=1))
+        seeds = [int(s) for s in a.seeds.split(",")]
+        for pool in probe_pools.pools(a.datasets, seeds, a.settings, a.pool_size):
+            dname, dseed, setting, x = pool.dataset, pool.seed, pool.setting, pool.x
+            distinct, share = copies.distinct_rows(x)
+            for per in (int(b) for b in a.budgets.split(",")):
+                k = per * pool.n_classes
+                acc: dict[str, list[float]] = {"random": [], "new": [], "old": []}
+                same = True
+                for i in range(a.iterations):
+                    new = select_points(x, k, method="typiclust-fps", seed=i).indices
+                    old = _rows_counted(x, k, i)
+                    one = np.array_equal(np.sort(new), np.sort(old))
+                    same = same and one
+                    picks = {"random": random_select(x.shape[0], k, seed=i).indices}
+                    picks["new"] = new
+                    if not one:
+                        picks["old"] = old
+                    for name, idx in picks.items():
+                        acc[name].append(pool.accuracy(idx, i))
+                    if one:  # the same picks: the same accuracy
+                        acc["old"].append(acc["new"][-1])
+                r = np.array(acc["random"])
+                cmp = paired_compare(np.array(acc["new"]), np.array(acc["old"]))
+                cell = {
+                    "dataset": dname,
+                    "seed": dseed,
+                    "setting": setting,
+                    "k": k,
+                    "per_class": per,
+                    "rows": int(x.shape[0]),
+                    "near_copy_share": share,
+                    "distinct_rows": distinct,
+                    "identical_picks": bool(same),
+                    "gain_new": float((np.array(acc["new"]) - r).mean() * 100),
+                    "gain_old": float((np.array(acc["old"]) - r).mean() * 100),
+                    "diff": cmp.diff_mean * 100,
+                    "t_p": cmp.t_pvalue,
+                    "wilcoxon_p": cmp.wilcoxon_pvalue,
+                    "accuracies": acc,
+                }
+                cells.append(cell)
+                sys.stdout.write(
+                    f"{dname}@{dseed} / {setting} / {per} per class: share {share:.2f}, "
+                    f"new {cell['gain_new']:+.2f} old {cell['gain_old']:+.2f} pp vs random"
+                    f" (p {cmp.t_pvalue:.2g} / {cmp.wilcoxon_pvalue:.2g})\n"
+                )
+                sys.stdout.flush()
     lines = [
         "| pool (seed) / setting / labels per class | near-copy share | rows counted "
         "| every row counted: Δ vs random, pp | distinct rows counted (default) | Δ, pp "
@@ -137,8 +108,7 @@ def main() -> None:
             f"| {c['distinct_rows']} of {c['rows']} | {c['gain_old']:+.2f} | {c['gain_new']:+.2f} "
             f"| {c['diff']:+.2f} | {p} |"
         )
-    out.write_text("\n".join(lines) + "\n")
-    sys.stdout.write("\n".join(lines) + "\n")
+    probe_pools.write(a.out, a, cells, lines)
 
 
 if __name__ == "__main__":

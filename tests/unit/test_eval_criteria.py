@@ -86,7 +86,7 @@ def test_from_json_merges_runs_and_adds_candidate_checks(tmp_path) -> None:
     from farpoint.eval.cli import run
     from farpoint.eval.report import write_results
 
-    def result(cells: list, cmd: str) -> dict:
+    def result(cells: list, cmd: str, notes: tuple[str, ...] = ("swav rows skipped",)) -> dict:
         return {
             "command": cmd,
             "machine": "m",
@@ -96,7 +96,7 @@ def test_from_json_merges_runs_and_adds_candidate_checks(tmp_path) -> None:
             "methods": ["random", "imagenet+pca+a"],
             "cells": cells,
             "video": None,
-            "notes": [],
+            "notes": list(notes),
         }
 
     c1 = _cell("balanced", 10, {"random": RAND, "imagenet+pca+a": _plus(0.12)})
@@ -122,6 +122,7 @@ def test_from_json_merges_runs_and_adds_candidate_checks(tmp_path) -> None:
     assert "| +0." in lt_row or "| +1." in lt_row  # ~ +1 pp: below the 5 pp bar
     assert lt_row.rstrip().endswith("| **no** |")
     assert "--datasets d ; farpoint eval --settings long-tailed" in md
+    assert md.count("- swav rows skipped") == 1  # a note both runs carry, said once
 
 
 def test_same_cell_from_two_runs_is_one_row_only_on_the_same_draws() -> None:

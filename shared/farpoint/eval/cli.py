@@ -210,17 +210,17 @@ def run(args: argparse.Namespace) -> int:
         if s not in SETTINGS:
             raise InputError(f"unknown setting {s!r}; choose from {', '.join(SETTINGS)}")
     models = {n: m for n, m in (("swav", args.swav), ("autoencoder", args.autoencoder)) if m}
+    given = list(args.methods or [])
+    explicit = [m for m in given if "+" in m]
+    # None: every registered method; [] when only explicit EMB+NORM+METHOD names were given
+    selectors = None if not given else [m for m in given if "+" not in m and m != "random"]
     notes: list[str] = []
     embedders = list(args.embedders)
     for n in ("autoencoder", "swav"):
         if n in models and n not in embedders:
             embedders.append(n)
-        elif n not in models:
+        elif n not in models and selectors != []:  # the embedder axis is crossed
             notes.append(f"{n} rows skipped: no model given (--{n} PATH from farpoint train)")
-    given = list(args.methods or [])
-    explicit = [m for m in given if "+" in m]
-    # None: every registered method; [] when only explicit EMB+NORM+METHOD names were given
-    selectors = None if not given else [m for m in given if "+" not in m and m != "random"]
     names = grid_methods(selectors, embedders, args.normalize, extra=explicit)
     methods = [Method.parse(n) for n in names]
     for m in methods:

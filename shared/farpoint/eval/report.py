@@ -294,7 +294,7 @@ def merge_results(paths: list[str]) -> dict[str, Any]:
         "seconds": sum(r["seconds"] for r in runs),
         "cells": merge_cells([c for r in runs for c in r["cells"]]),
         "video": next((r["video"] for r in runs if r.get("video")), None),
-        "notes": [n for r in runs for n in r.get("notes", [])],
+        "notes": list(dict.fromkeys(n for r in runs for n in r.get("notes", []))),  # once each
     }
 
 
