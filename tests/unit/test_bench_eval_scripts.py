@@ -1,9 +1,15 @@
-"""The scene oracles of bench/eval_scene_oracle.py (docs/quality.md, "What the redundant pools
-allow"): they bound what a selection can gain on a pool of near-copies, so they must really pick
-every picture once, its least-jittered copy, and (the label-aware one) k / classes per class."""
+"""The evaluation scripts under bench/ whose figures docs/quality.md quotes.
+
+* bench/eval_scene_oracle.py ("What the redundant pools allow"): the oracles bound what a
+  selection can gain on a pool of near-copies, so they must really pick every picture once, its
+  least-jittered copy, and (the label-aware one) k / classes per class;
+* bench/eval_second_stage.py (the second stage of ``typiclust-fps``): its harness must be the
+  default's own path (the ``fps`` stage == ``typiclust-fps``); other stages keep TypiClust's
+  picks."""
 
 from __future__ import annotations
 
+import importlib
 import sys
 from pathlib import Path
 
@@ -13,14 +19,17 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="module")
-def oracle():
+def _bench(name: str):
     sys.path.insert(0, str(ROOT / "bench"))
     try:
-        import eval_scene_oracle
+        return importlib.import_module(name)
     finally:
         sys.path.remove(str(ROOT / "bench"))
-    return eval_scene_oracle
+
+
+@pytest.fixture(scope="module")
+def oracle():
+    return _bench("eval_scene_oracle")
 
 
 def scenes(n_sources: int = 12, seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -71,3 +80,25 @@ def test_labels_balanced_gives_each_class_its_share(oracle) -> None:
     big = oracle.labels_balanced(source, labels, 3, 30, np.random.default_rng(2), central)
     assert np.unique(big).size == 30
     assert np.bincount(labels[big], minlength=3).tolist() == [10, 10, 10]
+
+
+def test_second_stage_harness_is_the_default_path() -> None:
+    from farpoint.selection import select_points
+
+    stage = _bench("eval_second_stage")
+    rng = np.random.default_rng(3)
+    sizes = [120, 60, 30, 12, 6, 3]  # a long tail: 231 rows, k = 40 > 231 // 20 = 11
+    x = np.concatenate([rng.normal(size=(s, 6)) + 6 * rng.normal(size=6) for s in sizes])
+    x = x.astype(np.float32)
+    k = 40
+    for seed in (0, 1):
+        default = select_points(x, k, method="typiclust-fps", seed=seed)
+        assert np.array_equal(stage.two_stage(x, k, seed, "fps"), default.indices)
+        m = default.info["typical"]
+        assert 0 < m < k
+        first = select_points(x, m, method="typiclust", seed=seed).indices
+        for other in ("facility", "mix"):
+            picks = stage.two_stage(x, k, seed, other)
+            assert picks.size == k and np.unique(picks).size == k
+            assert np.array_equal(picks[:m], first)  # TypiClust's picks kept, in order
+        assert not np.array_equal(stage.two_stage(x, k, seed, "facility"), default.indices)
