@@ -38,16 +38,25 @@ def around(x: np.ndarray, picked: np.ndarray, want: int, method: str, seed: int)
     return np.concatenate([picked, rest[sel.indices]])
 
 
-def two_stage(x: np.ndarray, k: int, seed: int, stage: str) -> np.ndarray:
-    """TypiClust's ``m`` picks (as ``typiclust-fps`` counts them), then ``stage`` for the rest."""
-    m = typical_budget(copies.distinct_rows(x)[0], k)
-    first = select_points(x, m, method="typiclust", seed=seed).indices
-    if m >= k:
+def typical_picks(x: np.ndarray, k: int, seed: int, distinct: int) -> np.ndarray:
+    """TypiClust's ``m`` picks, ``m`` counted as ``typiclust-fps`` counts it (``distinct`` rows)."""
+    return select_points(x, typical_budget(distinct, k), method="typiclust", seed=seed).indices
+
+
+def second_stage(x: np.ndarray, first: np.ndarray, k: int, seed: int, stage: str) -> np.ndarray:
+    """``first`` (TypiClust's picks), then ``stage`` for the other ``k - len(first)``."""
+    if first.shape[0] >= k:
         return first
     if stage == "mix":  # half the rest by facility location, the other half by farthest point
-        half = around(x, first, (k - m) // 2, "facility", seed)
+        half = around(x, first, (k - first.shape[0]) // 2, "facility", seed)
         return around(x, half, k - half.shape[0], "fps", seed)
-    return around(x, first, k - m, stage, seed)
+    return around(x, first, k - first.shape[0], stage, seed)
+
+
+def two_stage(x: np.ndarray, k: int, seed: int, stage: str) -> np.ndarray:
+    """The whole two-stage selection for one ``stage`` (what the tests call)."""
+    first = typical_picks(x, k, seed, copies.distinct_rows(x)[0])
+    return second_stage(x, first, k, seed, stage)
 
 
 def main() -> None:
@@ -63,6 +72,7 @@ def main() -> None:
         seeds = [int(s) for s in a.seeds.split(",")]
         for pool in probe_pools.pools(a.datasets, seeds, a.settings, a.pool_size):
             x = pool.x
+            distinct = copies.distinct_rows(x)[0]  # a property of the pool: once
             for per in (int(b) for b in a.budgets.split(",")):
                 k = per * pool.n_classes
                 acc: dict[str, list[float]] = {"random": [], "default": []}
@@ -72,9 +82,10 @@ def main() -> None:
                     default = select_points(x, k, method="typiclust-fps", seed=it).indices
                     picks = {"random": random_select(x.shape[0], k, seed=it).indices}
                     picks["default"] = default
+                    first = typical_picks(x, k, it, distinct)  # shared by every stage
                     for s in stages:
-                        picks[s] = two_stage(x, k, it, s)
-                    same = two_stage(x, k, it, "fps")  # the harness is the default's own path
+                        picks[s] = second_stage(x, first, k, it, s)
+                    same = second_stage(x, first, k, it, "fps")  # the default's own path
                     assert np.array_equal(same, default), "the fps stage != typiclust-fps"
                     for name, idx in picks.items():
                         acc[name].append(pool.accuracy(idx, it))

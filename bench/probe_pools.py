@@ -1,8 +1,9 @@
-"""The evaluation's pools and probe for the bench/eval_*.py scripts (one home for both loops).
+"""The evaluation's pools and probe for the bench/eval_*.py scripts (one home for their loops).
 
 :func:`pools` yields every (dataset, pool seed, setting) pool embedded the way ``farpoint eval``
 embeds it — ImageNet features, PCA-20 for the selection, pool-standardized features for the
-linear probe — and :func:`accuracy` trains that probe on some picks (farpoint.eval.linear).
+linear probe — and :meth:`Pool.accuracy` trains that probe on some picks
+(farpoint.eval.linear).
 """
 
 from __future__ import annotations
